@@ -1,0 +1,132 @@
+// The http executor: runs a job on a server that speaks the cuOpt REST protocol (the cuOpt server,
+// or solver-cpu in its place). Submit, poll until a response or an error body, always delete the
+// stored solution, and on abort delete the request so the server stops solving.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { cuopt, type HttpExecutorConfig } from '@gpuq/shared';
+import type { Logger } from '@gpuq/runtime';
+import { JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from './executor.js';
+
+interface HttpReply {
+  status: number;
+  body: unknown;
+}
+
+export class HttpExecutor implements Executor {
+  private readonly agent: Agent;
+  private readonly base: string;
+
+  constructor(
+    private readonly config: HttpExecutorConfig,
+    private readonly log: Logger,
+  ) {
+    this.base = config.url.replace(/\/+$/, '');
+    this.agent = new Agent({
+      headersTimeout: config.requestTimeoutMs,
+      bodyTimeout: config.requestTimeoutMs,
+      connectTimeout: Math.min(config.requestTimeoutMs, 5_000),
+    });
+  }
+
+  async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
+    const reqId = await this.submit(job.input, signal);
+    hooks.onHandle(reqId);
+    const log = this.log.child({ jobId: job.jobId, reqId });
+    try {
+      return await this.poll(reqId, signal);
+    } catch (err) {
+      if (signal.aborted) await this.abortRemote(reqId, log);
+      throw err;
+    } finally {
+      await this.deleteSolution(reqId, log);
+    }
+  }
+
+  private async submit(input: unknown, signal: AbortSignal): Promise<string> {
+    const reply = await this.call('POST', '/cuopt/request', signal, JSON.stringify(input));
+    if (reply.status === 200) {
+      const parsed = cuopt.SubmitReply.safeParse(reply.body);
+      if (parsed.success) return parsed.data.reqId;
+      throw new JobFailure('worker_error', `${this.base} answered the submit without a reqId`, true);
+    }
+    throw this.failureFrom(reply, 'submit');
+  }
+
+  private async poll(reqId: string, signal: AbortSignal): Promise<unknown> {
+    let delayMs = this.config.pollIntervalMs;
+    for (;;) {
+      const reply = await this.call('GET', `/cuopt/solution/${encodeURIComponent(reqId)}`, signal);
+      if (reply.status === 200) {
+        const parsed = cuopt.SolutionReply.safeParse(reply.body);
+        if (!parsed.success) throw new JobFailure('worker_error', `${this.base} sent a solution this executor cannot read`, true);
+        if (parsed.data.response) {
+          const warnings = parsed.data.warnings ?? [];
+          return warnings.length > 0 ? { ...parsed.data.response, warnings } : parsed.data.response;
+        }
+      } else if (reply.status === 404) {
+        throw new JobFailure('worker_unavailable', `${this.base} no longer knows request ${reqId}; it probably restarted`, true);
+      } else {
+        throw this.failureFrom(reply, 'solve');
+      }
+      await sleep(delayMs, undefined, { signal });
+      delayMs = Math.min(delayMs * 2, this.config.maxPollIntervalMs);
+    }
+  }
+
+  /** cuOpt's error statuses: 400 invalid input, 409/422 input the solver cannot run, 500 a runtime error. */
+  private failureFrom(reply: HttpReply, stage: string): JobFailure {
+    const parsed = cuopt.ErrorReply.safeParse(reply.body);
+    const message = parsed.success ? parsed.data.error.trim() : `HTTP ${reply.status}`;
+    if (reply.status === 400 || reply.status === 409 || reply.status === 415 || reply.status === 422) {
+      return new JobFailure('invalid_input', `the solver rejected the input: ${message}`, false);
+    }
+    return new JobFailure('worker_error', `the solver failed during ${stage} (HTTP ${reply.status}): ${message}`, true);
+  }
+
+  private async abortRemote(reqId: string, log: Logger): Promise<void> {
+    try {
+      const reply = await this.call('DELETE', `/cuopt/request/${encodeURIComponent(reqId)}`, AbortSignal.timeout(this.config.requestTimeoutMs));
+      log.info({ status: reply.status, aborted: reply.body }, 'asked the solver to stop');
+    } catch (err) {
+      log.warn({ err }, 'could not ask the solver to stop');
+    }
+  }
+
+  private async deleteSolution(reqId: string, log: Logger): Promise<void> {
+    try {
+      await this.call('DELETE', `/cuopt/solution/${encodeURIComponent(reqId)}`, AbortSignal.timeout(this.config.requestTimeoutMs));
+    } catch (err) {
+      log.warn({ err }, 'could not delete the stored solution');
+    }
+  }
+
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, signal: AbortSignal, body?: string): Promise<HttpReply> {
+    let response;
+    try {
+      response = await request(`${this.base}${path}`, {
+        method,
+        dispatcher: this.agent,
+        signal,
+        headers: { 'client-version': 'custom', ...(body !== undefined ? { 'content-type': cuopt.CUOPT_JSON } : {}) },
+        ...(body !== undefined ? { body } : {}),
+      });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new JobFailure('worker_unavailable', `cannot reach the solver at ${this.base}: ${(err as Error).message}`, true);
+    }
+    const text = await response.body.text();
+    let parsed: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: response.statusCode, body: parsed };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

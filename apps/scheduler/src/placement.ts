@@ -1,0 +1,38 @@
+// Where a job goes: best fit (the GPU with the least free VRAM that still fits, keeping large
+// holes for large jobs) or spread (the most free). When it fits nowhere, a reason a person reads.
+import type { GpuCapacity } from './ledger.js';
+
+export type PlacementPolicy = 'best-fit' | 'spread';
+
+export interface PlacementOptions {
+  policy: PlacementPolicy;
+  maxJobsPerGpu: number;
+  /** GPUs this job may use; all when absent. */
+  allowedGpus?: ReadonlySet<string>;
+}
+
+export type PlacementResult = { ok: true; gpu: string } | { ok: false; reason: string };
+
+export function place(gpus: readonly GpuCapacity[], vramMb: number, options: PlacementOptions): PlacementResult {
+  const candidates = gpus.filter((g) => !options.allowedGpus || options.allowedGpus.has(g.id));
+  let best: GpuCapacity | undefined;
+  for (const gpu of candidates) {
+    if (gpu.drainedReason !== undefined || gpu.jobs >= options.maxJobsPerGpu || gpu.freeMb < vramMb) continue;
+    const better = !best || (options.policy === 'best-fit' ? gpu.freeMb < best.freeMb : gpu.freeMb > best.freeMb);
+    if (better) best = gpu;
+  }
+  if (best) return { ok: true, gpu: best.id };
+  return { ok: false, reason: whyNot(candidates, vramMb, options) };
+}
+
+function whyNot(gpus: readonly GpuCapacity[], vramMb: number, options: PlacementOptions): string {
+  if (gpus.length === 0) return 'no GPU is allowed for this kind';
+  const open = gpus.filter((g) => g.drainedReason === undefined);
+  if (open.length === 0) return `every GPU it may use is drained (${gpus.map((g) => `${g.id}: ${g.drainedReason}`).join('; ')})`;
+  const withRoom = open.filter((g) => g.freeMb >= vramMb);
+  if (withRoom.length > 0) {
+    return `every GPU with ${vramMb} MiB free already runs its limit of ${options.maxJobsPerGpu} jobs`;
+  }
+  const largest = open.reduce((a, b) => (b.freeMb > a.freeMb ? b : a));
+  return `needs ${vramMb} MiB; largest free is ${Math.max(0, largest.freeMb)} MiB on ${largest.id}`;
+}

@@ -1,0 +1,17 @@
+// solver-cpu: listen, and close on SIGINT/SIGTERM.
+import { createLogger, Shutdown } from '@gpuq/runtime';
+import { buildSolverApp } from './app.js';
+import { loadSolverEnv } from './env.js';
+
+const log = createLogger('solver-cpu');
+const env = loadSolverEnv();
+const app = await buildSolverApp({
+  log,
+  threads: env.SOLVER_THREADS,
+  maxBodyBytes: env.SOLVER_MAX_BODY_MB * 1024 * 1024,
+  resultTtlMs: env.SOLVER_RESULT_TTL_S * 1000,
+});
+const shutdown = new Shutdown(log).add({ name: 'http server and solver threads', run: () => app.close() });
+shutdown.onSignals();
+await app.listen({ host: env.SOLVER_HOST, port: env.SOLVER_PORT });
+log.info({ url: `http://${env.SOLVER_HOST}:${env.SOLVER_PORT}`, threads: env.SOLVER_THREADS }, 'solver-cpu ready');

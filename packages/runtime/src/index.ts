@@ -1,0 +1,5 @@
+export * from './config-file.js';
+export * from './env.js';
+export * from './logger.js';
+export * from './redis.js';
+export * from './shutdown.js';

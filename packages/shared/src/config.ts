@@ -1,0 +1,106 @@
+// The configuration file (`GPUQ_CONFIG`, YAML or JSON) shared by the API and the scheduler.
+// Every field has a default, so an empty file, or none, runs the local development setup.
+import { z } from 'zod';
+
+const Identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, "_", "." and "-", at most 63 characters');
+
+/** A GPU declared in config instead of discovered with nvidia-smi: simulated, for machines without one and for tests. */
+export const GpuDeclaration = z.strictObject({
+  id: Identifier,
+  vramMb: z.number().int().positive(),
+  uuid: z.string().optional(),
+  name: z.string().optional(),
+});
+export type GpuDeclaration = z.infer<typeof GpuDeclaration>;
+
+/** Where a kind's work runs. */
+export const HttpExecutorConfig = z.strictObject({
+  type: z.literal('http'),
+  /** Base URL of a server that speaks the cuOpt REST protocol (the cuOpt server or solver-cpu). */
+  url: z.url({ protocol: /^https?$/ }),
+  /** First poll after submit; doubles up to `maxPollIntervalMs`. */
+  pollIntervalMs: z.number().int().positive().default(10),
+  maxPollIntervalMs: z.number().int().positive().default(500),
+  /** Per-request timeout for one HTTP call to the server (not the job's timeout). */
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+});
+export type HttpExecutorConfig = z.infer<typeof HttpExecutorConfig>;
+
+export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig]);
+export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
+
+interface KindDefaults {
+  defaultVramMb: number;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  maxAttempts: number;
+  executor: z.input<typeof ExecutorConfig>;
+}
+
+/** A kind's settings, with that kind's own defaults. */
+export function kindConfigSchema(defaults: KindDefaults) {
+  return z
+    .strictObject({
+      /** VRAM reserved for a job that declares none. */
+      defaultVramMb: z.number().int().positive().default(defaults.defaultVramMb),
+      defaultTimeoutSeconds: z.number().int().positive().default(defaults.defaultTimeoutSeconds),
+      /** Submits asking for more are refused with 422. */
+      maxTimeoutSeconds: z.number().int().positive().default(defaults.maxTimeoutSeconds),
+      /** Attempts for a job that does not say; failures that retrying cannot fix are never retried. */
+      maxAttempts: z.number().int().min(1).max(20).default(defaults.maxAttempts),
+      /** First retry delay; doubles each attempt. */
+      backoffMs: z.number().int().nonnegative().default(2_000),
+      executor: ExecutorConfig.prefault(defaults.executor),
+    })
+    .refine((k) => k.defaultTimeoutSeconds <= k.maxTimeoutSeconds, {
+      message: 'defaultTimeoutSeconds must not be above maxTimeoutSeconds',
+      path: ['defaultTimeoutSeconds'],
+    });
+}
+
+export const SolveKindConfig = kindConfigSchema({
+  defaultVramMb: 2_048,
+  defaultTimeoutSeconds: 600,
+  maxTimeoutSeconds: 86_400,
+  maxAttempts: 3,
+  executor: { type: 'http', url: 'http://127.0.0.1:5000' },
+});
+export type SolveKindConfig = z.infer<typeof SolveKindConfig>;
+
+export const SchedulerConfig = z.strictObject({
+  /** Fetched jobs held per kind, so a smaller job can be placed while a larger one waits. */
+  windowPerKind: z.number().int().min(1).max(10_000).default(32),
+  /** Packing: `best-fit` fills the GPU with the least free VRAM that fits; `spread` the one with the most. */
+  policy: z.enum(['best-fit', 'spread']).default('best-fit'),
+  /** Concurrent jobs per GPU, whatever their VRAM. */
+  maxJobsPerGpu: z.number().int().min(1).default(16),
+  /** VRAM per GPU never handed out, for the driver and fragmentation. */
+  headroomMb: z.number().int().nonnegative().default(0),
+  /** How long a fetched job stays locked without renewal before BullMQ returns it to the queue. */
+  lockDurationMs: z.number().int().min(1_000).default(30_000),
+});
+export type SchedulerConfig = z.infer<typeof SchedulerConfig>;
+
+export const GpuqConfig = z.strictObject({
+  /** Simulated GPUs. When absent, the scheduler asks nvidia-smi, and without it simulates two 24 GiB GPUs. */
+  gpus: z
+    .array(GpuDeclaration)
+    .min(1)
+    .refine((gpus) => new Set(gpus.map((g) => g.id)).size === gpus.length, 'GPU ids must be unique')
+    .optional(),
+  scheduler: SchedulerConfig.prefault({}),
+  kinds: z
+    .strictObject({
+      solve: SolveKindConfig.prefault({}),
+    })
+    .prefault({}),
+});
+export type GpuqConfig = z.infer<typeof GpuqConfig>;
+
+/** The GPUs simulated when nothing is declared and no nvidia-smi is found. */
+export const DEFAULT_SIMULATED_GPUS: readonly GpuDeclaration[] = [
+  { id: 'gpu0', vramMb: 24_576 },
+  { id: 'gpu1', vramMb: 24_576 },
+];

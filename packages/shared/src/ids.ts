@@ -1,0 +1,28 @@
+// Job ids: `<kind>_<ulid>`. The kind prefix names the BullMQ queue that holds the job, so a read
+// needs no index lookup; the ULID sorts by creation time, so "newest first" is a plain sort.
+import { randomBytes } from 'node:crypto';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+const TIME_CHARS = 10;
+const RANDOM_CHARS = 16;
+
+export const JOB_ID_PATTERN = /^([a-z][a-z0-9-]*)_([0-9a-hjkmnp-tv-z]{26})$/;
+
+/** A new, time-ordered job id for `kind`. */
+export function newJobId(kind: string, nowMs: number = Date.now()): string {
+  let time = '';
+  let t = nowMs;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = randomBytes(RANDOM_CHARS);
+  let random = '';
+  for (const byte of bytes) random += CROCKFORD[byte % 32];
+  return `${kind}_${time}${random}`;
+}
+
+/** The kind a job id belongs to, or undefined when the id is not one of ours. */
+export function kindOfJobId(id: string): string | undefined {
+  return JOB_ID_PATTERN.exec(id)?.[1];
+}

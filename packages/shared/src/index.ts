@@ -1,0 +1,12 @@
+export * from './config.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './job.js';
+export * from './keys.js';
+export * from './kinds/index.js';
+export * from './validation.js';
+export * as cuopt from './cuopt.js';
+export * from './job-view.js';
+export * from './run-record.js';
+export * from './inventory.js';
+export * from './queue-contract.js';

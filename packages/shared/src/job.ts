@@ -1,0 +1,103 @@
+// The job as clients send it (JobRequest), as it is stored in its BullMQ job (JobData), and as the
+// API shows it (JobView). Payload fields are only ever added, as optional: old jobs stay in queues.
+import { z } from 'zod';
+import { JobError } from './errors.js';
+import { SolveInput } from './kinds/solve.js';
+
+export const KINDS = ['solve'] as const;
+export const Kind = z.enum(KINDS);
+export type Kind = z.infer<typeof Kind>;
+
+export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export const MAX_VRAM_MB = 4 * 1024 * 1024;
+export const DEFAULT_PRIORITY = 50;
+
+export const Labels = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/, 'label keys are 1-63 letters, digits, "_", ".", "/" or "-"'),
+    z.string().max(256, 'label values are at most 256 characters'),
+  )
+  .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels');
+export type Labels = z.infer<typeof Labels>;
+
+export const Resources = z.strictObject({
+  vramMb: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_VRAM_MB)
+    .optional()
+    .describe("VRAM to reserve, in MiB. Without it the kind's default (or its estimate from the input) is used."),
+});
+
+const envelope = {
+  resources: Resources.optional(),
+  priority: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(DEFAULT_PRIORITY)
+    .describe('0 to 100; higher runs first. Jobs of equal priority run oldest first.'),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Wall-clock limit for one attempt; the kind's default when absent."),
+  maxAttempts: z.number().int().min(1).max(20).optional().describe("Attempts before the job fails; the kind's default when absent."),
+  labels: Labels.optional(),
+};
+
+export const SolveJobRequest = z.strictObject({ kind: z.literal('solve'), input: SolveInput, ...envelope });
+
+export const JobRequest = z.discriminatedUnion('kind', [SolveJobRequest], {
+  error: (issue) => (issue.code === 'invalid_union' ? `kind must be one of: ${KINDS.join(', ')}` : undefined),
+});
+export type JobRequest = z.infer<typeof JobRequest>;
+
+/** What the API stores as the BullMQ job's data. Read back with `JobData.parse`. */
+export const JobData = z.object({
+  v: z.literal(1),
+  kind: Kind,
+  tenant: z.string(),
+  input: z.unknown(),
+  /** VRAM the request declared; absent means the scheduler decides from the kind. */
+  requestedVramMb: z.number().int().positive().optional(),
+  priority: z.number().int(),
+  timeoutSeconds: z.number().int().positive(),
+  maxAttempts: z.number().int().positive(),
+  labels: Labels,
+  submittedAt: z.number().int(),
+});
+export type JobData = z.infer<typeof JobData>;
+
+export const Placement = z.object({
+  gpu: z.string(),
+  vramMb: z.number().int().positive(),
+});
+export type Placement = z.infer<typeof Placement>;
+
+export const JobView = z.object({
+  id: z.string(),
+  kind: Kind,
+  status: JobStatus,
+  priority: z.number().int(),
+  labels: Labels,
+  resources: z.object({ vramMb: z.number().int().nullable() }),
+  timeoutSeconds: z.number().int(),
+  attempts: z.object({ made: z.number().int(), max: z.number().int() }),
+  createdAt: z.number().int().describe('Epoch milliseconds.'),
+  startedAt: z.number().int().nullable().describe('When the current or last attempt was dispatched, epoch ms.'),
+  finishedAt: z.number().int().nullable(),
+  placement: Placement.nullable(),
+  pendingReason: z.string().nullable().describe('While queued: why the job is not running yet, in plain words.'),
+  progress: z.unknown().nullable(),
+  result: z.unknown().nullable(),
+  error: JobError.nullable(),
+});
+export type JobView = z.infer<typeof JobView>;

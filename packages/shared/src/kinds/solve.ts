@@ -1,0 +1,212 @@
+// The `solve` kind's input: an LP or MILP in the cuOpt server's JSON (CSR) form, exactly as
+// `POST /cuopt/request` takes it (cuOpt 25.08), with the cross-field checks cuOpt leaves to the solver.
+import { z } from 'zod';
+
+/** A bound: a number, or cuOpt's strings for infinity. */
+export const Bound = z.union([z.number(), z.literal('inf'), z.literal('ninf')], {
+  error: 'expected a number, "inf" or "ninf"',
+});
+export type Bound = z.infer<typeof Bound>;
+
+const Index = z.number().int('expected an integer').nonnegative('expected an index of 0 or more');
+
+export const CsrMatrix = z.strictObject({
+  offsets: z.array(Index).min(1, 'needs at least one entry (rows + 1)'),
+  indices: z.array(Index),
+  values: z.array(z.number()),
+});
+
+export const ConstraintBounds = z.strictObject({
+  upper_bounds: z.array(Bound).optional(),
+  lower_bounds: z.array(Bound).optional(),
+  bounds: z.array(Bound).optional(),
+  types: z.array(z.enum(['E', 'L', 'G'], { error: 'expected "E", "L" or "G"' })).optional(),
+});
+
+export const ObjectiveData = z.strictObject({
+  coefficients: z.array(z.number()),
+  scalability_factor: z.number().nullable().optional(),
+  offset: z.number().nullable().optional(),
+});
+
+export const VariableBounds = z.strictObject({
+  upper_bounds: z.array(Bound),
+  lower_bounds: z.array(Bound),
+});
+
+const positive = z.number().positive();
+
+export const Tolerances = z.looseObject({
+  optimality: positive.optional(),
+  absolute_primal: positive.optional(),
+  absolute_dual: positive.optional(),
+  absolute_gap: positive.optional(),
+  relative_primal: positive.optional(),
+  relative_dual: positive.optional(),
+  relative_gap: positive.optional(),
+  primal_infeasible: positive.optional(),
+  dual_infeasible: positive.optional(),
+  mip_integrality_tolerance: positive.optional(),
+  mip_absolute_gap: z.number().nonnegative().optional(),
+  mip_relative_gap: z.number().nonnegative().optional(),
+});
+
+/** Known fields are typed; others pass through, as newer cuOpt servers accept more. */
+export const SolverConfig = z.looseObject({
+  time_limit: positive.nullable().optional().describe('Seconds. A MILP runs until it, or until proven optimal.'),
+  iteration_limit: z.number().int().positive().nullable().optional(),
+  infeasibility_detection: z.boolean().optional(),
+  method: z.number().int().min(0).max(3).optional().describe('0 concurrent, 1 PDLP, 2 dual simplex, 3 barrier.'),
+  pdlp_solver_mode: z.number().int().min(0).optional(),
+  mip_scaling: z.boolean().optional(),
+  mip_heuristics_only: z.boolean().optional(),
+  num_cpu_threads: z.number().int().positive().nullable().optional(),
+  crossover: z.boolean().optional(),
+  log_to_console: z.boolean().optional(),
+  tolerances: Tolerances.optional(),
+});
+
+const LinearProgramShape = z.strictObject({
+  csr_constraint_matrix: CsrMatrix,
+  constraint_bounds: ConstraintBounds,
+  objective_data: ObjectiveData,
+  variable_bounds: VariableBounds.optional(),
+  maximize: z.boolean().default(false),
+  variable_types: z.array(z.enum(['C', 'I'], { error: 'expected "C" (continuous) or "I" (integer)' })).optional(),
+  variable_names: z.array(z.string().min(1)).optional(),
+  solver_config: SolverConfig.optional(),
+});
+
+type Issue = { path: (string | number)[]; message: string };
+
+/** The checks that span fields: dimensions that must agree, indices in range, bounds that make sense. */
+export function checkLinearProgram(lp: z.infer<typeof LinearProgramShape>): Issue[] {
+  const issues: Issue[] = [];
+  const { offsets, indices, values } = lp.csr_constraint_matrix;
+  const numVars = lp.objective_data.coefficients.length;
+  const numRows = offsets.length - 1;
+  const csr = (field: string, message: string) => issues.push({ path: ['csr_constraint_matrix', field], message });
+
+  if (offsets[0] !== 0) csr('offsets', `must start at 0, not ${offsets[0]}`);
+  for (let i = 1; i < offsets.length; i++) {
+    if (offsets[i]! < offsets[i - 1]!) {
+      csr('offsets', `must not decrease: offsets[${i}] = ${offsets[i]} is below offsets[${i - 1}] = ${offsets[i - 1]}`);
+      break;
+    }
+  }
+  if (offsets[numRows] !== indices.length) {
+    csr('offsets', `last entry is ${offsets[numRows]} but indices has ${indices.length} entries; they must be equal`);
+  }
+  if (values.length !== indices.length) {
+    csr('values', `has ${values.length} entries but indices has ${indices.length}; they must be equal`);
+  }
+  const badIndex = indices.findIndex((j) => j >= numVars);
+  if (badIndex >= 0) {
+    csr(
+      'indices',
+      `indices[${badIndex}] = ${indices[badIndex]} is out of range: objective_data.coefficients defines ${numVars} variables (0..${numVars - 1})`,
+    );
+  } else if (issues.length === 0) {
+    const duplicate = findDuplicateInRow(offsets, indices);
+    if (duplicate) csr('indices', `row ${duplicate.row} lists variable ${duplicate.column} more than once`);
+  }
+
+  issues.push(...checkConstraintBounds(lp.constraint_bounds, numRows));
+  if (lp.variable_bounds) {
+    issues.push(...checkBoundPair(lp.variable_bounds, numVars, ['variable_bounds'], 'variables'));
+  }
+  if (lp.variable_types && lp.variable_types.length !== numVars) {
+    issues.push({ path: ['variable_types'], message: lengthMessage(lp.variable_types.length, numVars, 'variables') });
+  }
+  if (lp.variable_names) {
+    if (lp.variable_names.length !== numVars) {
+      issues.push({ path: ['variable_names'], message: lengthMessage(lp.variable_names.length, numVars, 'variables') });
+    } else if (new Set(lp.variable_names).size !== numVars) {
+      issues.push({ path: ['variable_names'], message: 'names must be unique' });
+    }
+  }
+  return issues;
+}
+
+function checkConstraintBounds(cb: z.infer<typeof ConstraintBounds>, numRows: number): Issue[] {
+  const hasPair = cb.upper_bounds !== undefined || cb.lower_bounds !== undefined;
+  const hasTyped = cb.bounds !== undefined || cb.types !== undefined;
+  if (hasPair && hasTyped) {
+    return [{ path: ['constraint_bounds'], message: 'give either upper_bounds and lower_bounds, or bounds and types, not both' }];
+  }
+  if (hasTyped) {
+    if (!cb.bounds || !cb.types) {
+      return [{ path: ['constraint_bounds', cb.bounds ? 'types' : 'bounds'], message: 'bounds and types go together' }];
+    }
+    const issues: Issue[] = [];
+    if (cb.bounds.length !== numRows) {
+      issues.push({ path: ['constraint_bounds', 'bounds'], message: lengthMessage(cb.bounds.length, numRows, 'rows') });
+    }
+    if (cb.types.length !== numRows) {
+      issues.push({ path: ['constraint_bounds', 'types'], message: lengthMessage(cb.types.length, numRows, 'rows') });
+    }
+    const infinite = cb.bounds.findIndex((b) => typeof b === 'string');
+    if (infinite >= 0) {
+      issues.push({ path: ['constraint_bounds', 'bounds', infinite], message: 'a typed bound must be a finite number' });
+    }
+    return issues;
+  }
+  if (!cb.upper_bounds || !cb.lower_bounds) {
+    return [
+      {
+        path: ['constraint_bounds', cb.upper_bounds ? 'lower_bounds' : 'upper_bounds'],
+        message: 'give upper_bounds and lower_bounds (one entry per row), or bounds and types',
+      },
+    ];
+  }
+  return checkBoundPair({ upper_bounds: cb.upper_bounds, lower_bounds: cb.lower_bounds }, numRows, ['constraint_bounds'], 'rows');
+}
+
+function checkBoundPair(
+  pair: { upper_bounds: Bound[]; lower_bounds: Bound[] },
+  expected: number,
+  path: string[],
+  what: string,
+): Issue[] {
+  const issues: Issue[] = [];
+  for (const side of ['lower_bounds', 'upper_bounds'] as const) {
+    const list = pair[side];
+    if (list.length !== expected) issues.push({ path: [...path, side], message: lengthMessage(list.length, expected, what) });
+    const wrongInfinity = side === 'lower_bounds' ? 'inf' : 'ninf';
+    const at = list.indexOf(wrongInfinity);
+    if (at >= 0) {
+      issues.push({ path: [...path, side, at], message: `"${wrongInfinity}" cannot be a ${side === 'lower_bounds' ? 'lower' : 'upper'} bound` });
+    }
+  }
+  return issues;
+}
+
+function lengthMessage(actual: number, expected: number, what: string): string {
+  return `has ${actual} entries; the problem has ${expected} ${what}`;
+}
+
+function findDuplicateInRow(offsets: number[], indices: number[]): { row: number; column: number } | undefined {
+  const seen = new Map<number, number>();
+  for (let row = 0; row + 1 < offsets.length; row++) {
+    for (let k = offsets[row]!; k < offsets[row + 1]!; k++) {
+      const column = indices[k]!;
+      if (seen.get(column) === row) return { row, column };
+      seen.set(column, row);
+    }
+  }
+  return undefined;
+}
+
+export const LinearProgram = LinearProgramShape.superRefine((lp, ctx) => {
+  for (const issue of checkLinearProgram(lp)) ctx.addIssue({ code: 'custom', ...issue });
+});
+export type LinearProgram = z.infer<typeof LinearProgram>;
+
+/** Everything a `solve` job accepts. VRP and MPS inputs join this union later. */
+export const SolveInput = LinearProgram;
+export type SolveInput = z.infer<typeof SolveInput>;
+
+/** True when any variable is integer. */
+export function isMilp(lp: Pick<LinearProgram, 'variable_types'>): boolean {
+  return lp.variable_types?.includes('I') ?? false;
+}

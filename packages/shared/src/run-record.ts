@@ -1,0 +1,46 @@
+// The scheduler's record of a job's current or last attempt: a Redis hash beside the BullMQ job
+// (keys.jobRun). BullMQ owns the lifecycle; this adds what BullMQ has no field for.
+import { z } from 'zod';
+import { JobError } from './errors.js';
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+export const RunPhase = z.enum(['held', 'running', 'ended']);
+export type RunPhase = z.infer<typeof RunPhase>;
+
+/** The hash as read with HGETALL: every field a string, every field optional. */
+export const RunRecord = z.object({
+  /** held: fetched and waiting for a GPU; running: dispatched; ended: the attempt is over. */
+  phase: RunPhase.optional(),
+  /** BullMQ's attemptsStarted when the phase was written: a stale phase from an earlier attempt is ignored. */
+  attempt: z.coerce.number().int().optional(),
+  gpu: z.string().optional(),
+  vramMb: z.coerce.number().int().optional(),
+  startedAt: z.coerce.number().int().optional(),
+  finishedAt: z.coerce.number().int().optional(),
+  pendingReason: z.string().optional(),
+  /** The worker's handle: a cuOpt reqId, a container id. */
+  handle: z.string().optional(),
+  /** The last attempt's failure. */
+  error: json(JobError).optional(),
+  progress: json(z.unknown()).optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/** Serialises fields for HSET. */
+export function runRecordFields(fields: Partial<RunRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries<unknown>(fields)) {
+    if (value === undefined) continue;
+    out[key] = typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+  }
+  return out;
+}

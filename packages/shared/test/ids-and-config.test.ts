@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { formatPath, GpuqConfig, JOB_ID_PATTERN, kindOfJobId, newJobId } from '../src/index.js';
+
+describe('job ids', () => {
+  it('carry their kind and sort by creation time', () => {
+    const earlier = newJobId('solve', 1_700_000_000_000);
+    const later = newJobId('solve', 1_700_000_000_001);
+    expect(earlier).toMatch(JOB_ID_PATTERN);
+    expect(kindOfJobId(earlier)).toBe('solve');
+    expect(earlier < later).toBe(true);
+  });
+
+  it('are never the same twice in the same millisecond', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newJobId('solve', 1)));
+    expect(ids.size).toBe(1000);
+  });
+
+  it('are not recognised when malformed', () => {
+    expect(kindOfJobId('solve_short')).toBeUndefined();
+    expect(kindOfJobId('../../etc/passwd')).toBeUndefined();
+  });
+});
+
+describe('GpuqConfig', () => {
+  it('fills every default from an empty file', () => {
+    const config = GpuqConfig.parse({});
+    expect(config.gpus).toBeUndefined();
+    expect(config.scheduler).toMatchObject({ policy: 'best-fit', windowPerKind: 32 });
+    expect(config.kinds.solve).toMatchObject({ defaultVramMb: 2048, maxAttempts: 3, executor: { type: 'http', url: 'http://127.0.0.1:5000', pollIntervalMs: 10 } });
+  });
+
+  it('merges a partial kind over its defaults', () => {
+    const config = GpuqConfig.parse({ kinds: { solve: { defaultVramMb: 4096, executor: { type: 'http', url: 'http://127.0.0.1:6000' } } } });
+    expect(config.kinds.solve.defaultVramMb).toBe(4096);
+    expect(config.kinds.solve.defaultTimeoutSeconds).toBe(600);
+    expect(config.kinds.solve.executor.maxPollIntervalMs).toBe(500);
+  });
+
+  it('refuses duplicate GPU ids, unknown fields and a default timeout above the maximum', () => {
+    expect(GpuqConfig.safeParse({ gpus: [{ id: 'a', vramMb: 1 }, { id: 'a', vramMb: 2 }] }).success).toBe(false);
+    expect(GpuqConfig.safeParse({ sheduler: {} }).success).toBe(false);
+    expect(GpuqConfig.safeParse({ kinds: { solve: { defaultTimeoutSeconds: 10, maxTimeoutSeconds: 5 } } }).success).toBe(false);
+  });
+});
+
+describe('formatPath', () => {
+  it('writes paths as they read in JSON', () => {
+    expect(formatPath(['input', 'constraint_bounds', 'bounds', 3])).toBe('input.constraint_bounds.bounds[3]');
+    expect(formatPath([])).toBe('(body)');
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { toJobView, type JobData, type QueuedJobFacts, type RunRecord } from '../src/index.js';
+
+const data: JobData = {
+  v: 1,
+  kind: 'solve',
+  tenant: 't',
+  input: {},
+  priority: 50,
+  timeoutSeconds: 60,
+  maxAttempts: 3,
+  labels: { team: 'ops' },
+  submittedAt: 1_000,
+};
+
+const facts = (over: Partial<QueuedJobFacts>): QueuedJobFacts => ({
+  id: 'solve_x',
+  state: 'waiting',
+  data,
+  attemptsMade: 0,
+  attemptsStarted: 0,
+  timestamp: 1_000,
+  ...over,
+});
+
+describe('toJobView', () => {
+  it('shows a waiting job as queued, with a reason', () => {
+    const view = toJobView(facts({}), {});
+    expect(view).toMatchObject({ status: 'queued', pendingReason: 'waiting in the queue for the scheduler', placement: null, result: null, error: null });
+  });
+
+  it('shows a held job as queued with the scheduler’s reason', () => {
+    const run: RunRecord = { phase: 'held', attempt: 1, pendingReason: 'needs 40960 MiB; largest free is 22528 MiB on gpu1; 3 jobs ahead' };
+    expect(toJobView(facts({ state: 'active', attemptsStarted: 1 }), run)).toMatchObject({ status: 'queued', pendingReason: run.pendingReason });
+  });
+
+  it('shows running only for the current attempt', () => {
+    const run: RunRecord = { phase: 'running', attempt: 1, gpu: 'gpu0', vramMb: 2048, startedAt: 1_100 };
+    expect(toJobView(facts({ state: 'active', attemptsStarted: 1 }), run)).toMatchObject({
+      status: 'running',
+      placement: { gpu: 'gpu0', vramMb: 2048 },
+      startedAt: 1_100,
+      pendingReason: null,
+    });
+    // A second attempt fetched but not yet dispatched still carries the first attempt's record.
+    expect(toJobView(facts({ state: 'active', attemptsStarted: 2 }), run).status).toBe('queued');
+  });
+
+  it('shows a completed job as succeeded with its result', () => {
+    const view = toJobView(facts({ state: 'completed', attemptsMade: 1, finishedOn: 1_500, returnvalue: { ok: true } }), { phase: 'ended', gpu: 'gpu1', vramMb: 10, startedAt: 1_200 });
+    expect(view).toMatchObject({ status: 'succeeded', result: { ok: true }, finishedAt: 1_500, attempts: { made: 1, max: 3 } });
+  });
+
+  it('explains a retry that is waiting out its backoff', () => {
+    const run: RunRecord = { phase: 'ended', error: { code: 'worker_unavailable', message: 'cannot reach the solver' } };
+    expect(toJobView(facts({ state: 'delayed', attemptsMade: 1 }), run).pendingReason).toBe('retrying after attempt 1 of 3 failed: cannot reach the solver');
+  });
+
+  it('shows the recorded error of a failed job, cancelled as its own status', () => {
+    const error = { code: 'timed_out' as const, message: 'timed out after 60 s' };
+    expect(toJobView(facts({ state: 'failed', failedReason: error.message }), { error })).toMatchObject({ status: 'failed', error });
+    const cancelled = { code: 'cancelled' as const, message: 'cancelled by the user' };
+    expect(toJobView(facts({ state: 'failed', failedReason: cancelled.message }), { error: cancelled }).status).toBe('cancelled');
+  });
+
+  it('words failures BullMQ made on its own', () => {
+    const view = toJobView(facts({ state: 'failed', failedReason: 'job stalled more than allowable limit' }), {});
+    expect(view.error).toEqual({ code: 'stalled', message: 'job stalled more than allowable limit' });
+  });
+});

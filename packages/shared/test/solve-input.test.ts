@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { issuesToDetails, JobRequest, LinearProgram } from '../src/index.js';
+import { CONTRACTS_LP, INFEASIBLE_LP, SMALL_MILP, UNBOUNDED_LP, marketSplitMilp } from '../../../test/fixtures/problems.js';
+
+function problems(input: unknown) {
+  const result = LinearProgram.safeParse(input);
+  return result.success ? [] : issuesToDetails(result.error.issues);
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+describe('LinearProgram (cuOpt LP/MILP JSON)', () => {
+  it('accepts every fixture, in both constraint-bound forms', () => {
+    for (const lp of [CONTRACTS_LP, SMALL_MILP, INFEASIBLE_LP, UNBOUNDED_LP, marketSplitMilp(1)]) {
+      expect(problems(lp)).toEqual([]);
+    }
+  });
+
+  it('defaults maximize to false and keeps "inf"/"ninf" as given', () => {
+    const parsed = LinearProgram.parse(INFEASIBLE_LP);
+    expect(parsed.maximize).toBe(false);
+    expect(parsed.constraint_bounds.upper_bounds).toEqual(['inf', 1]);
+  });
+
+  it('names the offsets when they do not start at 0 or decrease', () => {
+    const lp = clone(CONTRACTS_LP);
+    lp.csr_constraint_matrix.offsets = [1, 2, 4];
+    expect(problems(lp)).toContainEqual({ path: 'csr_constraint_matrix.offsets', message: 'must start at 0, not 1' });
+    lp.csr_constraint_matrix.offsets = [0, 3, 2];
+    expect(problems(lp)[0]?.message).toMatch(/must not decrease/);
+  });
+
+  it('requires offsets to end at the number of entries, and values to match indices', () => {
+    const lp = clone(CONTRACTS_LP);
+    lp.csr_constraint_matrix.values = [3, 4, 2.7];
+    expect(problems(lp)).toContainEqual({ path: 'csr_constraint_matrix.values', message: 'has 3 entries but indices has 4; they must be equal' });
+    const short = clone(CONTRACTS_LP);
+    short.csr_constraint_matrix.offsets = [0, 2, 3];
+    expect(problems(short)[0]).toMatchObject({ path: 'csr_constraint_matrix.offsets', message: expect.stringMatching(/last entry is 3 but indices has 4/) });
+  });
+
+  it('refuses a column index outside the variables', () => {
+    const lp = clone(CONTRACTS_LP);
+    lp.csr_constraint_matrix.indices = [0, 1, 0, 2];
+    expect(problems(lp)).toEqual([
+      { path: 'csr_constraint_matrix.indices', message: 'indices[3] = 2 is out of range: objective_data.coefficients defines 2 variables (0..1)' },
+    ]);
+  });
+
+  it('refuses a variable listed twice in one row', () => {
+    const lp = clone(CONTRACTS_LP);
+    lp.csr_constraint_matrix.indices = [0, 0, 0, 1];
+    expect(problems(lp)).toEqual([{ path: 'csr_constraint_matrix.indices', message: 'row 0 lists variable 0 more than once' }]);
+  });
+
+  it('checks constraint bounds against the number of rows, in either form, and not both forms', () => {
+    const pair = clone(CONTRACTS_LP);
+    pair.constraint_bounds.upper_bounds = [5.4];
+    expect(problems(pair)).toEqual([{ path: 'constraint_bounds.upper_bounds', message: 'has 1 entries; the problem has 2 rows' }]);
+
+    const typed = clone(SMALL_MILP);
+    typed.constraint_bounds.types = ['L'];
+    expect(problems(typed)).toEqual([{ path: 'constraint_bounds.types', message: 'has 1 entries; the problem has 2 rows' }]);
+
+    const both = { ...clone(CONTRACTS_LP), constraint_bounds: { ...CONTRACTS_LP.constraint_bounds, bounds: [1, 2], types: ['L', 'L'] } };
+    expect(problems(both)[0]?.message).toMatch(/not both/);
+
+    const half = { ...clone(CONTRACTS_LP), constraint_bounds: { upper_bounds: [1, 2] } };
+    expect(problems(half)[0]?.path).toBe('constraint_bounds.lower_bounds');
+  });
+
+  it('refuses infinities on the wrong side and an infinite typed bound', () => {
+    const lp = clone(CONTRACTS_LP) as unknown as { variable_bounds: { lower_bounds: unknown[] } };
+    lp.variable_bounds.lower_bounds = ['inf', 0];
+    expect(problems(lp)).toEqual([{ path: 'variable_bounds.lower_bounds[0]', message: '"inf" cannot be a lower bound' }]);
+    const typed = clone(SMALL_MILP) as unknown as { constraint_bounds: { bounds: unknown[] } };
+    typed.constraint_bounds.bounds = ['inf', 6];
+    expect(problems(typed)).toEqual([{ path: 'constraint_bounds.bounds[0]', message: 'a typed bound must be a finite number' }]);
+  });
+
+  it('checks variable types and names per variable', () => {
+    const lp = { ...clone(SMALL_MILP), variable_types: ['I', 'X'] };
+    expect(problems(lp)).toEqual([{ path: 'variable_types[1]', message: 'expected "C" (continuous) or "I" (integer)' }]);
+    const names = { ...clone(SMALL_MILP), variable_names: ['x', 'x'] };
+    expect(problems(names)).toEqual([{ path: 'variable_names', message: 'names must be unique' }]);
+    const count = { ...clone(SMALL_MILP), variable_types: ['I'] };
+    expect(problems(count)).toEqual([{ path: 'variable_types', message: 'has 1 entries; the problem has 2 variables' }]);
+  });
+
+  it('says which field is unknown or missing, and what a bound may be', () => {
+    const { objective_data: _dropped, ...missing } = clone(CONTRACTS_LP);
+    expect(problems({ ...missing, csr_constraint_matrx: {} })).toEqual([
+      { path: 'objective_data', message: 'is required' },
+      { path: 'csr_constraint_matrx', message: 'is not a known field' },
+    ]);
+    const lp = clone(CONTRACTS_LP) as unknown as { variable_bounds: { upper_bounds: unknown[] } };
+    lp.variable_bounds.upper_bounds = ['infinity', 1];
+    expect(problems(lp)).toEqual([{ path: 'variable_bounds.upper_bounds[0]', message: 'expected a number, "inf" or "ninf"' }]);
+  });
+
+  it('lets solver_config carry settings newer cuOpt servers know', () => {
+    const lp = { ...clone(CONTRACTS_LP), solver_config: { time_limit: 5, presolve: 1, tolerances: { absolute_primal_tolerance: 1e-6 } } };
+    expect(problems(lp)).toEqual([]);
+    expect(problems({ ...clone(CONTRACTS_LP), solver_config: { time_limit: -1 } })[0]?.path).toBe('solver_config.time_limit');
+  });
+});
+
+describe('JobRequest', () => {
+  it('applies the default priority and names an unknown kind', () => {
+    expect(JobRequest.parse({ kind: 'solve', input: CONTRACTS_LP }).priority).toBe(50);
+    const result = JobRequest.safeParse({ kind: 'render', input: {} });
+    expect(result.success).toBe(false);
+    expect(issuesToDetails(result.error!.issues)).toEqual([{ path: 'kind', message: 'kind must be one of: solve' }]);
+  });
+
+  it('prefixes input problems with input', () => {
+    const result = JobRequest.safeParse({ kind: 'solve', input: { ...CONTRACTS_LP, maximize: 'yes' }, resources: { vramMb: 0 } });
+    expect(issuesToDetails(result.error!.issues).map((d) => d.path)).toEqual(['input.maximize', 'resources.vramMb']);
+  });
+});

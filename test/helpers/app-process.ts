@@ -1,0 +1,76 @@
+// A gpuq app (or any program) as a real child process: its log lines kept for assertions and
+// printed when a test fails, stopped with SIGTERM (or killed with SIGKILL) and awaited.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { waitFor } from './wait-for.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface LogLine {
+  level?: number;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+export class AppProcess {
+  readonly lines: LogLine[] = [];
+  readonly raw: string[] = [];
+  private readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly name: string,
+    script: string,
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, [join(ROOT, script)], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        this.raw.push(line);
+        try {
+          this.lines.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.lines.push({ msg: line });
+        }
+      });
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Waits for a log line matching `predicate`. */
+  waitForLog(predicate: (line: LogLine) => boolean, what: string, timeoutMs = 15_000): Promise<LogLine> {
+    return waitFor(() => this.lines.find(predicate), { what: `${this.name}: ${what}`, timeoutMs });
+  }
+
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (!this.isRunning) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async kill(): Promise<void> {
+    if (!this.isRunning) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** The last lines, for a failing test's message. */
+  tail(n = 30): string {
+    return this.raw.slice(-n).join('\n');
+  }
+}
