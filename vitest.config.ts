@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // use the real Redis that test/global-setup.ts starts, and real processes built into dist/.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {
