@@ -139,7 +139,16 @@ process.on('SIGTERM', () => void stopAll(0));
 build();
 const redisUrl = await startRedis();
 const env = { REDIS_URL: redisUrl };
+const solverPort = Number(process.env.SOLVER_PORT ?? 5000);
 start('solver-cpu', process.execPath, ['apps/solver-cpu/dist/server.js'], { env });
+// The scheduler dispatches as soon as it starts: give it a solver that is already answering.
+await waitFor(async () => {
+  try {
+    return (await fetch(`http://127.0.0.1:${solverPort}/cuopt/health`)).ok;
+  } catch {
+    return false;
+  }
+}, 'solver-cpu');
 start('scheduler', process.execPath, ['apps/scheduler/dist/main.js'], { env });
 start('api', process.execPath, ['apps/api/dist/server.js'], { env });
 await waitFor(async () => {
