@@ -77,6 +77,7 @@ export class Stack {
       REDIS_URL: this.redisUrl,
       GPUQ_CONFIG: this.configPath,
       SCHEDULER_SHUTDOWN_GRACE_S: '2',
+      SCHEDULER_METRICS_PORT: '0',
       ...env,
     });
   }

@@ -1,39 +1,39 @@
-// Finds the GPUs to schedule: declared in config, else nvidia-smi, else two simulated 24 GiB GPUs.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+// Finds the GPUs to schedule: declared in config, else nvidia-smi (MIG instances as GPUs of their
+// own), else two simulated 24 GiB GPUs so development works anywhere. Applies the headroom.
 import type { GpuqConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
-import { parseQueryGpu, simulatedGpus, type GpuSpec } from './inventory.js';
+import { gpusFromReadings, simulatedGpus, type GpuSpec } from './inventory.js';
+import { NvidiaSmi, NvidiaSmiMissingError } from './nvidia-smi.js';
 
-const run = promisify(execFile);
-
-export const QUERY_GPU_ARGS = [
-  '--query-gpu=index,uuid,name,memory.total,memory.used,memory.free,utilization.gpu,temperature.gpu',
-  '--format=csv,noheader,nounits',
-];
-
-/** nvidia-smi's GPUs, or undefined when there is no nvidia-smi on this machine. */
-export async function queryNvidiaSmi(binary = 'nvidia-smi'): Promise<GpuSpec[] | undefined> {
-  try {
-    const { stdout } = await run(binary, QUERY_GPU_ARGS, { timeout: 10_000 });
-    return parseQueryGpu(stdout).map(({ usedMb: _usedMb, ...spec }) => spec);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`nvidia-smi failed: ${(err as Error).message}`);
-  }
+export interface Discovery {
+  gpus: GpuSpec[];
+  /** The nvidia-smi to poll while running, if any. */
+  monitor: NvidiaSmi | undefined;
 }
 
-export async function discoverGpus(config: GpuqConfig, log: Logger): Promise<GpuSpec[]> {
+function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
+  return gpus.map((g) => ({ ...g, headroomMb: g.headroomMb ?? config.scheduler.gpuHeadroomMb[g.id] ?? config.scheduler.headroomMb }));
+}
+
+export async function discoverGpus(config: GpuqConfig, log: Logger): Promise<Discovery> {
+  const configured = config.scheduler.gpuMonitor.command;
   if (config.gpus) {
     log.info({ gpus: config.gpus.map((g) => `${g.id}:${g.vramMb}MiB`) }, 'using the simulated GPUs declared in config');
-    return simulatedGpus(config.gpus);
+    return { gpus: withHeadroom(simulatedGpus(config.gpus), config), monitor: configured ? new NvidiaSmi(configured) : undefined };
   }
-  const found = await queryNvidiaSmi();
-  if (found && found.length > 0) {
-    log.info({ gpus: found.map((g) => `${g.id}:${g.name}:${g.totalMb}MiB`) }, 'found GPUs with nvidia-smi');
-    return found;
+  const smi = new NvidiaSmi(configured ?? 'nvidia-smi');
+  try {
+    const [readings, migs] = await Promise.all([smi.gpus(), smi.migDevices().catch(() => [])]);
+    const gpus = gpusFromReadings(readings, migs);
+    if (gpus.length > 0) {
+      log.info({ gpus: gpus.map((g) => `${g.id}:${g.name}:${g.totalMb}MiB`) }, 'found GPUs with nvidia-smi');
+      return { gpus: withHeadroom(gpus, config), monitor: configured === null ? undefined : smi };
+    }
+    log.warn('nvidia-smi lists no GPUs');
+  } catch (err) {
+    if (!(err instanceof NvidiaSmiMissingError)) throw err;
   }
   const gpus = simulatedGpus();
   log.warn({ gpus: gpus.map((g) => `${g.id}:${g.totalMb}MiB`) }, 'no GPUs declared in config and no nvidia-smi: simulating two 24 GiB GPUs');
-  return gpus;
+  return { gpus: withHeadroom(gpus, config), monitor: undefined };
 }

@@ -2,7 +2,7 @@
 // new job wakes the scheduler at once, with no polling), one lock per job renewed while the
 // scheduler holds or runs it, and completion or failure with that job's own token.
 import { randomUUID } from 'node:crypto';
-import { Worker, type Job, type RedisOptions } from 'bullmq';
+import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
 import { BULLMQ_PREFIX, queueName } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 
@@ -21,6 +21,8 @@ export interface KindQueueOptions {
 
 export class KindQueue {
   private readonly worker: Worker;
+  /** For reads (active jobs after a takeover, depth for metrics), apart from the fetching worker. */
+  private readonly queue: Queue;
   private readonly locks = new Map<string, string>();
   private closing = false;
   private wakeFetcher: (() => void) | undefined;
@@ -37,13 +39,38 @@ export class KindQueue {
       maxStalledCount: 3,
     });
     this.worker.on('error', (err) => options.log.error({ err, kind: options.kind }, 'queue worker error'));
+    this.queue = new Queue(queueName(options.kind), { connection: options.connection, prefix: BULLMQ_PREFIX });
+    this.queue.on('error', (err) => options.log.warn({ err, kind: options.kind }, 'queue connection error'));
   }
 
+  /** Jobs BullMQ has as active: after a takeover, those a previous scheduler held or ran. */
+  async activeJobs(): Promise<Job[]> {
+    return this.queue.getActive(0, -1);
+  }
+
+  /** Takes over the lock a previous scheduler held with `token`; false if it lapsed or is someone else's. */
+  async adopt(job: Job, token: string): Promise<boolean> {
+    const failed = await this.worker.extendJobLocks([job.id!], [token], this.options.lockDurationMs);
+    if (failed.length > 0) return false;
+    this.locks.set(job.id!, token);
+    return true;
+  }
+
+  /** Jobs not yet fetched, by BullMQ state. */
+  async depth(): Promise<Record<'waiting' | 'prioritized' | 'delayed', number>> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
+    return { waiting: counts.waiting ?? 0, prioritized: counts.prioritized ?? 0, delayed: counts.delayed ?? 0 };
+  }
+
+  /** Connects and starts renewing locks; fetching starts separately, after any takeover adopted its jobs. */
   async start(): Promise<void> {
-    await this.worker.waitUntilReady();
+    await Promise.all([this.worker.waitUntilReady(), this.queue.waitUntilReady()]);
+    this.renewTimer = setInterval(() => void this.renewLocks(), Math.floor(this.options.lockDurationMs / 3));
+  }
+
+  async startFetching(): Promise<void> {
     // Jobs locked by a scheduler that died return to the queue when their locks expire.
     await this.worker.startStalledCheckTimer();
-    this.renewTimer = setInterval(() => void this.renewLocks(), Math.floor(this.options.lockDurationMs / 3));
     this.fetchLoopDone = this.fetchLoop();
   }
 
@@ -145,5 +172,14 @@ export class KindQueue {
     // Closing the worker ends the blocking fetch.
     await this.worker.close(true);
     await this.fetchLoopDone;
+    await this.queue.close();
+  }
+
+  /** Stops without touching Redis state: for a scheduler that lost its lease. */
+  async abandon(): Promise<void> {
+    this.stopFetching();
+    clearInterval(this.renewTimer);
+    this.locks.clear();
+    await Promise.allSettled([this.worker.close(true), this.queue.close()]);
   }
 }

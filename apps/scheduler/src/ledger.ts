@@ -1,21 +1,27 @@
-// The VRAM ledger: what each GPU has, what is used by processes that are not ours, and what our
-// jobs reserved. Pure and synchronous, so the live scheduler, the simulator and the property
-// tests run the same code. It refuses any reservation that would overcommit a GPU.
+// The VRAM ledger: what each GPU has, what processes that are not ours use on it, and what our
+// jobs reserved, each reservation with its latest end. Pure and synchronous, so the live
+// scheduler, the simulator and the property tests run the same code. It refuses any
+// reservation that would overcommit a GPU.
 import type { GpuSpec } from './inventory.js';
 
 export interface Reservation {
   jobId: string;
   gpu: string;
   vramMb: number;
+  /** The latest the job can end (its dispatch plus its timeout), for reservations of starving jobs. */
+  endsBy: number;
 }
 
 /** One GPU as placement sees it. */
 export interface GpuCapacity {
   id: string;
   totalMb: number;
-  /** total − not ours − headroom: what we may ever hand out on this GPU right now. */
+  headroomMb: number;
+  notOursMb: number;
+  /** total − not ours − headroom: what we may hand out on this GPU right now. */
   usableMb: number;
   reservedMb: number;
+  /** usable − reserved; negative when others grew into memory we had reserved. */
   freeMb: number;
   jobs: number;
   drainedReason: string | undefined;
@@ -40,38 +46,56 @@ export class VramLedger {
   private readonly gpus = new Map<string, GpuState>();
   private readonly reservations = new Map<string, Reservation>();
 
-  constructor(
-    specs: readonly GpuSpec[],
-    private readonly headroomMb: number,
-  ) {
-    for (const spec of specs) {
-      this.gpus.set(spec.id, { spec, notOursMb: 0, reservedMb: 0, jobs: new Set(), drainedReason: undefined });
-    }
+  constructor(specs: readonly GpuSpec[]) {
+    for (const spec of specs) this.addGpu(spec);
+  }
+
+  addGpu(spec: GpuSpec): void {
+    const existing = this.gpus.get(spec.id);
+    if (existing) existing.spec = spec;
+    else this.gpus.set(spec.id, { spec, notOursMb: 0, reservedMb: 0, jobs: new Set(), drainedReason: undefined });
   }
 
   specs(): GpuSpec[] {
     return [...this.gpus.values()].map((g) => g.spec);
   }
 
-  capacities(): GpuCapacity[] {
-    return [...this.gpus.values()].map((g) => {
-      const usableMb = Math.max(0, g.spec.totalMb - g.notOursMb - this.headroomMb);
-      return {
-        id: g.spec.id,
-        totalMb: g.spec.totalMb,
-        usableMb,
-        reservedMb: g.reservedMb,
-        freeMb: usableMb - g.reservedMb,
-        jobs: g.jobs.size,
-        drainedReason: g.drainedReason,
-      };
-    });
+  spec(gpuId: string): GpuSpec | undefined {
+    return this.gpus.get(gpuId)?.spec;
   }
 
-  /** The most any job could ever get on one GPU: total − headroom of the largest. */
-  largestCapacityMb(): number {
+  capacity(gpuId: string): GpuCapacity | undefined {
+    const g = this.gpus.get(gpuId);
+    return g ? this.toCapacity(g) : undefined;
+  }
+
+  capacities(): GpuCapacity[] {
+    return [...this.gpus.values()].map((g) => this.toCapacity(g));
+  }
+
+  private toCapacity(g: GpuState): GpuCapacity {
+    const headroomMb = g.spec.headroomMb ?? 0;
+    const usableMb = Math.max(0, g.spec.totalMb - g.notOursMb - headroomMb);
+    return {
+      id: g.spec.id,
+      totalMb: g.spec.totalMb,
+      headroomMb,
+      notOursMb: g.notOursMb,
+      usableMb,
+      reservedMb: g.reservedMb,
+      freeMb: usableMb - g.reservedMb,
+      jobs: g.jobs.size,
+      drainedReason: g.drainedReason,
+    };
+  }
+
+  /** The most a job could ever get on one of these GPUs: total − headroom. */
+  largestCapacityMb(gpuIds?: ReadonlySet<string>): number {
     let largest = 0;
-    for (const g of this.gpus.values()) largest = Math.max(largest, g.spec.totalMb - this.headroomMb);
+    for (const g of this.gpus.values()) {
+      if (gpuIds && !gpuIds.has(g.spec.id)) continue;
+      largest = Math.max(largest, g.spec.totalMb - (g.spec.headroomMb ?? 0));
+    }
     return largest;
   }
 
@@ -83,18 +107,34 @@ export class VramLedger {
     return [...this.reservations.values()];
   }
 
-  reserve(jobId: string, gpuId: string, vramMb: number): Reservation {
+  reservationsOn(gpuId: string): Reservation[] {
+    return this.allReservations().filter((r) => r.gpu === gpuId);
+  }
+
+  reserve(jobId: string, gpuId: string, vramMb: number, endsBy: number): Reservation {
     const gpu = this.gpus.get(gpuId);
     if (!gpu) throw new OvercommitError(`no GPU ${gpuId}`);
     if (this.reservations.has(jobId)) throw new OvercommitError(`job ${jobId} already holds a reservation`);
-    const usable = gpu.spec.totalMb - gpu.notOursMb - this.headroomMb;
-    if (gpu.reservedMb + vramMb > usable) {
-      throw new OvercommitError(`${vramMb} MiB for ${jobId} does not fit on ${gpuId}: ${usable - gpu.reservedMb} MiB free`);
-    }
-    const reservation = { jobId, gpu: gpuId, vramMb };
-    gpu.reservedMb += vramMb;
-    gpu.jobs.add(jobId);
-    this.reservations.set(jobId, reservation);
+    const { freeMb } = this.toCapacity(gpu);
+    if (vramMb > freeMb) throw new OvercommitError(`${vramMb} MiB for ${jobId} does not fit on ${gpuId}: ${freeMb} MiB free`);
+    return this.record({ jobId, gpu: gpuId, vramMb, endsBy });
+  }
+
+  /**
+   * Records a reservation that already exists in the world (a job found running after a
+   * restart), even if it no longer fits: the memory is in use either way.
+   */
+  adopt(reservation: Reservation): Reservation {
+    if (!this.gpus.has(reservation.gpu)) throw new OvercommitError(`no GPU ${reservation.gpu}`);
+    if (this.reservations.has(reservation.jobId)) throw new OvercommitError(`job ${reservation.jobId} already holds a reservation`);
+    return this.record(reservation);
+  }
+
+  private record(reservation: Reservation): Reservation {
+    const gpu = this.gpus.get(reservation.gpu)!;
+    gpu.reservedMb += reservation.vramMb;
+    gpu.jobs.add(reservation.jobId);
+    this.reservations.set(reservation.jobId, reservation);
     return reservation;
   }
 
@@ -113,7 +153,7 @@ export class VramLedger {
   /** Memory the driver reports in use by processes that are not our jobs. */
   setNotOurs(gpuId: string, mb: number): void {
     const gpu = this.gpus.get(gpuId);
-    if (gpu) gpu.notOursMb = Math.max(0, mb);
+    if (gpu) gpu.notOursMb = Math.max(0, Math.round(mb));
   }
 
   drain(gpuId: string, reason: string): void {

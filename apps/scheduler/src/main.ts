@@ -1,29 +1,69 @@
-// The scheduler process: wiring only.
+// The scheduler process: wiring only. Waits as standby until it holds its box's lease, then runs.
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { bullConnection, createLogger, createRedis, loadConfig, Shutdown } from '@gpuq/runtime';
 import { loadSchedulerEnv } from './env.js';
 import { createExecutors } from './executors/index.js';
 import { discoverGpus } from './gpu-discovery.js';
+import { Heartbeat } from './heartbeat.js';
+import { Lease } from './lease.js';
+import { createSchedulerMetrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { Scheduler } from './scheduler.js';
 
 const log = createLogger('scheduler');
 const env = loadSchedulerEnv();
 const config = loadConfig(env.GPUQ_CONFIG);
-const gpus = await discoverGpus(config, log);
+const schedulerId = env.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
+const boxId = env.GPUQ_BOX_ID ?? config.scheduler.boxId ?? hostname();
+const { gpus, monitor } = await discoverGpus(config, log);
 const redis = createRedis(env.REDIS_URL, 'gpuq-scheduler');
-const scheduler = new Scheduler({
-  config,
-  gpus,
-  connection: bullConnection(env.REDIS_URL),
+redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+const metrics = createSchedulerMetrics();
+const heartbeat = new Heartbeat(redis, schedulerId, boxId, Math.floor(config.scheduler.leaseTtlMs / 3));
+const stopWaiting = new AbortController();
+let scheduler: Scheduler | undefined;
+const lease = new Lease({
   redis,
-  executors: createExecutors(config, log),
+  boxId,
+  schedulerId,
+  ttlMs: config.scheduler.leaseTtlMs,
   log,
-  ...(env.SCHEDULER_ID ? { schedulerId: env.SCHEDULER_ID } : {}),
+  // Another scheduler runs this box now: stop touching it, and exit so a supervisor restarts us as standby.
+  onLost: () => void scheduler?.abandon().finally(() => process.exit(1)),
 });
-
+const metricsServer = await startMetricsServer(metrics.registry, env.SCHEDULER_METRICS_HOST, env.SCHEDULER_METRICS_PORT, () => ({
+  schedulerId,
+  boxId,
+  role: lease.isHeld ? 'active' : 'standby',
+}));
 const graceMs = env.SCHEDULER_SHUTDOWN_GRACE_S * 1000;
 new Shutdown(log)
-  .add({ name: 'scheduler', run: () => scheduler.close(graceMs), timeoutMs: graceMs + 15_000 })
+  .add({ name: 'standby wait', run: () => stopWaiting.abort() })
+  .add({ name: 'scheduler', run: () => scheduler?.close(graceMs), timeoutMs: graceMs + 15_000 })
+  .add({ name: 'lease', run: () => lease.release() })
+  .add({ name: 'heartbeat', run: () => heartbeat.stop() })
+  .add({ name: 'metrics server', run: () => new Promise((resolve) => metricsServer.close(resolve)) })
   .add({ name: 'redis', run: () => redis.quit() })
   .onSignals();
 
-await scheduler.start();
+log.info({ schedulerId, boxId, metrics: `http://${env.SCHEDULER_METRICS_HOST}:${(metricsServer.address() as AddressInfo).port}/metrics` }, 'scheduler starting');
+heartbeat.start();
+await lease.acquire(stopWaiting.signal, () => void heartbeat.setRole('standby'));
+if (!stopWaiting.signal.aborted) {
+  await heartbeat.setRole('active');
+  scheduler = new Scheduler({
+    config,
+    gpus,
+    connection: bullConnection(env.REDIS_URL),
+    redis,
+    executors: createExecutors(config, log),
+    lease,
+    schedulerId,
+    boxId,
+    metrics,
+    ...(monitor ? { smi: monitor } : {}),
+    log,
+  });
+  await scheduler.start();
+}

@@ -1,11 +1,12 @@
 // Where a job goes: best fit (the GPU with the least free VRAM that still fits, keeping large
-// holes for large jobs) or spread (the most free). When it fits nowhere, a reason a person reads.
+// holes for large jobs), spread (the most free), or first fit (the first in order, as the simplest
+// schedulers do). When it fits nowhere, a reason a person reads.
 import type { GpuCapacity } from './ledger.js';
 
-export type PlacementPolicy = 'best-fit' | 'spread';
+export type PackingPolicy = 'best-fit' | 'spread' | 'first-fit';
 
 export interface PlacementOptions {
-  policy: PlacementPolicy;
+  policy: PackingPolicy;
   maxJobsPerGpu: number;
   /** GPUs this job may use; all when absent. */
   allowedGpus?: ReadonlySet<string>;
@@ -18,7 +19,10 @@ export function place(gpus: readonly GpuCapacity[], vramMb: number, options: Pla
   let best: GpuCapacity | undefined;
   for (const gpu of candidates) {
     if (gpu.drainedReason !== undefined || gpu.jobs >= options.maxJobsPerGpu || gpu.freeMb < vramMb) continue;
-    const better = !best || (options.policy === 'best-fit' ? gpu.freeMb < best.freeMb : gpu.freeMb > best.freeMb);
+    const better =
+      !best ||
+      (options.policy === 'best-fit' && gpu.freeMb < best.freeMb) ||
+      (options.policy === 'spread' && gpu.freeMb > best.freeMb);
     if (better) best = gpu;
   }
   if (best) return { ok: true, gpu: best.id };

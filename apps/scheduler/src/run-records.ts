@@ -1,57 +1,62 @@
 // Writes the run record (keys.jobRun) that the API merges into the job view: what BullMQ has no
-// field for. Written on each phase change and when the pending reason changes, never per pass.
-import { FINISHED_JOB_RETENTION_S, keys, runRecordFields, type JobError } from '@gpuq/shared';
+// field for. Written on each phase change and when the pending reason changes, never per pass,
+// and only while this scheduler holds its box (fenced).
+import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type JobError } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
+import type { FencedWriter } from './fenced-writes.js';
 
 export class RunRecords {
   private readonly lastReason = new Map<string, string>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly writer: FencedWriter,
+  ) {}
 
-  async held(jobId: string, attempt: number): Promise<void> {
+  async read(jobId: string): Promise<RunRecord> {
+    const parsed = RunRecord.safeParse(await this.redis.hgetall(keys.jobRun(jobId)));
+    return parsed.success ? parsed.data : {};
+  }
+
+  /** Fetched and locked with `token`: kept so a successor can adopt the lock after a crash. */
+  async held(jobId: string, attempt: number, token: string): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.redis
-      .multi()
-      .hdel(keys.jobRun(jobId), 'pendingReason')
-      .hset(keys.jobRun(jobId), runRecordFields({ phase: 'held', attempt }))
-      .persist(keys.jobRun(jobId))
-      .exec();
+    await this.writer.write(keys.jobRun(jobId), { del: ['pendingReason'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
   }
 
   /** Writes the reason only when it changed since the last write. */
   async pending(jobId: string, reason: string): Promise<void> {
     if (this.lastReason.get(jobId) === reason) return;
     this.lastReason.set(jobId, reason);
-    await this.redis.hset(keys.jobRun(jobId), runRecordFields({ pendingReason: reason }));
+    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ pendingReason: reason }) });
   }
 
-  async running(jobId: string, fields: { attempt: number; gpu: string; vramMb: number; startedAt: number }): Promise<void> {
+  async running(jobId: string, fields: { attempt: number; gpu: string; vramMb: number; startedAt: number; token: string }): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.redis
-      .multi()
-      .hdel(keys.jobRun(jobId), 'pendingReason', 'handle', 'finishedAt', 'progress')
-      .hset(keys.jobRun(jobId), runRecordFields({ phase: 'running', ...fields }))
-      .exec();
+    await this.writer.write(keys.jobRun(jobId), {
+      del: ['pendingReason', 'handle', 'finishedAt', 'progress'],
+      set: runRecordFields({ phase: 'running', ...fields }),
+      persist: true,
+    });
   }
 
   async handle(jobId: string, handle: string): Promise<void> {
-    await this.redis.hset(keys.jobRun(jobId), runRecordFields({ handle }));
+    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ handle }) });
   }
 
   async progress(jobId: string, progress: unknown): Promise<void> {
-    await this.redis.hset(keys.jobRun(jobId), runRecordFields({ progress }));
+    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ progress }) });
   }
 
   /** The attempt is over. `error` is kept so the view can say why, also while a retry waits. */
   async ended(jobId: string, fields: { finishedAt: number; error?: JobError }): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.redis
-      .multi()
-      .hdel(keys.jobRun(jobId), 'pendingReason')
-      .hset(keys.jobRun(jobId), runRecordFields({ phase: 'ended', ...fields }))
+    await this.writer.write(keys.jobRun(jobId), {
+      del: ['pendingReason', 'token'],
+      set: runRecordFields({ phase: 'ended', ...fields }),
       // The record lives as long as BullMQ keeps the finished job.
-      .expire(keys.jobRun(jobId), FINISHED_JOB_RETENTION_S)
-      .exec();
+      expire: FINISHED_JOB_RETENTION_S,
+    });
   }
 
   forget(jobId: string): void {

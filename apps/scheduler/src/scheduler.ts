@@ -1,17 +1,28 @@
 // The live scheduler: BullMQ queues feed the core's window; the core's decisions become
 // dispatches through executors, pending reasons and failures; finished work frees VRAM and wakes
-// the next pass. Every wake-up is an event (a job fetched, a job finished), never a timer.
-import { hostname } from 'node:os';
-import { UnrecoverableError, type Job, type RedisOptions } from 'bullmq';
+// the next pass. Every wake-up is an event (a job fetched, a job finished, a GPU freed, a
+// cancel), never a timer. It runs only while this process holds its box's lease.
+import type { Job, RedisOptions } from 'bullmq';
 import { JobData, keys, type GpuqConfig, type Inventory } from '@gpuq/shared';
 import type { Logger, Redis } from '@gpuq/runtime';
-import { JobFailure, type Executor } from './executors/index.js';
+import { CancelListener } from './cancellation.js';
+import { HandedOver, JobFailure, type Executor } from './executors/index.js';
+import { FencedWriter } from './fenced-writes.js';
+import { GpuHealth } from './gpu-health.js';
+import { GpuMonitor } from './gpu-monitor.js';
+import type { HeldJob, Reattachment } from './held-job.js';
 import type { GpuSpec } from './inventory.js';
+import { failAttempt, runAttempt, type Attempt, type RunnerContext, type StopReason } from './job-runner.js';
 import { KindQueue } from './kind-queue.js';
+import type { Lease } from './lease.js';
 import { VramLedger, type Reservation } from './ledger.js';
+import type { SchedulerMetrics } from './metrics.js';
+import type { NvidiaSmi } from './nvidia-smi.js';
+import { coreOptionsFor } from './policies.js';
+import { adoptActiveJobs } from './recovery.js';
 import { RunRecords } from './run-records.js';
 import { SchedulerCore } from './scheduler-core.js';
-import type { WindowJob } from './window.js';
+import { VramEstimator } from './vram-estimator.js';
 
 export interface SchedulerOptions {
   config: GpuqConfig;
@@ -19,96 +30,162 @@ export interface SchedulerOptions {
   connection: RedisOptions;
   redis: Redis;
   executors: ReadonlyMap<string, Executor>;
+  lease: Lease;
+  schedulerId: string;
+  boxId: string;
+  metrics: SchedulerMetrics;
+  /** nvidia-smi to poll for memory not ours, job peaks and GPU health. */
+  smi?: NvidiaSmi;
   log: Logger;
-  schedulerId?: string;
-}
-
-interface HeldJob extends WindowJob {
-  job: Job;
-  token: string;
-  data: JobData;
-  attempt: number;
-}
-
-type StopReason = 'timeout' | 'shutdown' | 'lock-lost';
-
-interface RunningJob {
-  held: HeldJob;
-  reservation: Reservation;
-  controller: AbortController;
-  stopReason?: StopReason;
-  done?: Promise<void>;
 }
 
 export class Scheduler {
-  readonly id: string;
   private readonly core: SchedulerCore<HeldJob>;
   private readonly queues = new Map<string, KindQueue>();
-  private readonly running = new Map<string, RunningJob>();
+  private readonly running = new Map<string, Attempt>();
   private readonly records: RunRecords;
+  private readonly cancels: CancelListener;
+  private readonly health: GpuHealth;
+  private readonly monitor: GpuMonitor | undefined;
+  private readonly estimator: VramEstimator;
   private readonly log: Logger;
   private isPlanScheduled = false;
   private isPublishScheduled = false;
   private isStopping = false;
 
   constructor(private readonly options: SchedulerOptions) {
-    this.id = options.schedulerId ?? `${hostname()}:${process.pid}`;
-    this.log = options.log;
-    const { scheduler } = options.config;
-    this.core = new SchedulerCore<HeldJob>(new VramLedger(options.gpus, scheduler.headroomMb), {
-      policy: scheduler.policy,
-      maxJobsPerGpu: scheduler.maxJobsPerGpu,
-    });
-    this.records = new RunRecords(options.redis);
+    const { config, log } = options;
+    this.log = log;
+    const ledger = new VramLedger(options.gpus);
+    this.checkKindGpus();
+    const gpusByKind = new Map(Object.entries(config.kinds).flatMap(([kind, k]) => (k.gpus ? [[kind, new Set(k.gpus)] as const] : [])));
+    this.core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, gpusByKind));
+    this.records = new RunRecords(options.redis, new FencedWriter(options.redis, options.lease.fenceKey, () => options.lease.fence));
+    this.cancels = new CancelListener(options.redis, (jobId) => this.onCancel(jobId), log);
+    this.health = new GpuHealth(ledger, config.scheduler.drainAfterFailures, config.scheduler.drainCooldownS * 1000, () => this.onGpusChanged());
+    this.monitor = options.smi ? new GpuMonitor(options.smi, ledger, this.health, config.scheduler.gpuMonitor.intervalMs, log, () => this.onGpusChanged()) : undefined;
+    this.estimator = new VramEstimator(options.redis, config.scheduler.vramEstimates);
     for (const kind of options.executors.keys()) {
       this.queues.set(
         kind,
         new KindQueue({
           kind,
           connection: options.connection,
-          lockDurationMs: scheduler.lockDurationMs,
-          hasRoom: () => !this.isStopping && this.core.window.countOf(kind) < scheduler.windowPerKind,
-          onJob: (job, token) => this.onJob(kind, job, token),
+          lockDurationMs: config.scheduler.lockDurationMs,
+          hasRoom: () => !this.isStopping && this.core.window.countOf(kind) < config.scheduler.windowPerKind,
+          onJob: (job, token) => void this.onJob(kind, job, token).catch((err) => log.error({ err, jobId: job.id }, 'could not take the job')),
           onLockLost: (ids) => this.onLockLost(ids),
-          log: this.log,
+          log,
         }),
       );
     }
   }
 
+  private checkKindGpus(): void {
+    const known = new Set(this.options.gpus.map((g) => g.id));
+    for (const [kind, k] of Object.entries(this.options.config.kinds)) {
+      const unknown = (k.gpus ?? []).filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new Error(`config kinds.${kind}.gpus names ${unknown.join(', ')}, which this box does not have (it has ${[...known].join(', ')})`);
+    }
+  }
+
+  /** Adopts what a previous scheduler of this box left running, then starts taking jobs. */
   async start(): Promise<void> {
+    const { metrics } = this.options;
     await Promise.all([...this.queues.values()].map((q) => q.start()));
-    await this.publishInventory();
-    this.log.info({ schedulerId: this.id, kinds: [...this.queues.keys()] }, 'scheduler started');
+    await this.estimator.load(this.queues.keys());
+    await this.cancels.start();
+    this.monitor?.start();
+    await adoptActiveJobs({
+      queues: this.queues,
+      records: this.records,
+      log: this.log,
+      hold: (job) => this.hold(job),
+      reattach: (job, previous) => this.reattach(job, previous),
+      fail: (kind, held, failure) => failAttempt(this.runnerContext(kind), held, failure, this.log.child({ jobId: held.id })),
+      toHeld: (kind, job, token, data) => this.toHeld(kind, job, token, data),
+    });
+    for (const queue of this.queues.values()) await queue.startFetching();
+    metrics.isActive.set(1);
+    metrics.setQueueDepthSource(async () => {
+      const depths = await Promise.all([...this.queues].map(async ([kind, queue]) => [kind, await queue.depth()] as const));
+      return depths.flatMap(([kind, depth]) => Object.entries(depth).map(([state, jobs]) => ({ kind, state, jobs })));
+    });
+    this.requestPlan();
+    this.requestPublish();
+    this.log.info({ kinds: [...this.queues.keys()], gpus: this.options.gpus.map((g) => g.id) }, 'scheduler started');
+  }
+
+  private runnerContext(kind: string): RunnerContext {
+    return {
+      queue: this.queues.get(kind)!,
+      executor: this.options.executors.get(kind)!,
+      records: this.records,
+      lease: this.options.lease,
+      health: this.health,
+      monitor: this.monitor,
+      estimator: this.estimator,
+      metrics: this.options.metrics,
+      log: this.log,
+    };
   }
 
   private kindConfig(kind: string) {
     return this.options.config.kinds[kind as keyof GpuqConfig['kinds']];
   }
 
-  private onJob(kind: string, job: Job, token: string): void {
-    const parsed = JobData.safeParse(job.data);
-    const queue = this.queues.get(kind)!;
-    if (!parsed.success || parsed.data.kind !== kind) {
-      const message = `the job's stored data is not a valid ${kind} job: ${parsed.error?.issues[0]?.message ?? 'wrong kind'}`;
-      void this.failHeld(queue, job, token, new JobFailure('internal', message, false));
-      return;
-    }
-    const data = parsed.data;
-    const held: HeldJob = {
+  private toHeld(kind: string, job: Job, token: string, data: JobData): HeldJob {
+    const baseVramMb = this.kindConfig(kind).defaultVramMb;
+    const estimate = this.estimator.estimate(kind, data.requestedVramMb, baseVramMb);
+    return {
       id: job.id!,
       kind,
       priority: data.priority,
       submittedAt: data.submittedAt,
-      vramMb: data.requestedVramMb ?? this.kindConfig(kind).defaultVramMb,
+      vramMb: estimate.vramMb,
+      runBoundMs: data.timeoutSeconds * 1000,
       job,
       token,
       data,
       attempt: job.attemptsStarted,
+      baseVramMb,
+      estimateSource: estimate.source,
     };
+  }
+
+  private async onJob(kind: string, job: Job, token: string): Promise<void> {
+    const parsed = JobData.safeParse(job.data);
+    if (!parsed.success || parsed.data.kind !== kind) {
+      const message = `the job's stored data is not a valid ${kind} job: ${parsed.error?.issues[0]?.message ?? 'wrong kind'}`;
+      await failAttempt(this.runnerContext(kind), { id: job.id!, kind, job, token }, new JobFailure('internal', message, false), this.log);
+      return;
+    }
+    const held = this.toHeld(kind, job, token, parsed.data);
+    if (await this.cancels.isCancelled(held.id)) {
+      // A queued job that was cancelled never runs.
+      await failAttempt(this.runnerContext(kind), held, new JobFailure('cancelled', 'cancelled on request', false), this.log);
+      return;
+    }
+    // A previous attempt whose scheduler died may still be running on its worker: continue it.
+    const run = await this.records.read(held.id);
+    if (run.phase === 'running' && run.handle && run.gpu && run.vramMb && this.core.ledger.spec(run.gpu)) {
+      this.reattach(held, { handle: run.handle, gpu: run.gpu, vramMb: run.vramMb, startedAt: run.startedAt ?? Date.now() });
+      return;
+    }
+    this.hold(held);
+  }
+
+  private hold(held: HeldJob): void {
     this.core.hold(held);
-    this.records.held(held.id, held.attempt).catch((err) => this.log.warn({ err, jobId: held.id }, 'could not record the held job'));
+    this.records.held(held.id, held.attempt, held.token).catch((err) => this.log.warn({ err, jobId: held.id }, 'could not record the held job'));
     this.requestPlan();
+  }
+
+  /** Re-attaches to a previous attempt's work, reserving the VRAM it is using where it runs. */
+  private reattach(held: HeldJob, previous: Reattachment): void {
+    const reservation = this.core.ledger.adopt({ jobId: held.id, gpu: previous.gpu, vramMb: previous.vramMb, endsBy: previous.startedAt + held.runBoundMs });
+    this.log.info({ jobId: held.id, gpu: previous.gpu, handle: previous.handle }, 'found the previous attempt still recorded as running; re-attaching');
+    this.dispatch(held, reservation, previous.handle);
   }
 
   /** Coalesces the wake-ups of one event-loop turn into a single placement pass. */
@@ -124,14 +201,14 @@ export class Scheduler {
   private planNow(): void {
     if (this.isStopping) return;
     const freed = new Set<string>();
-    for (const decision of this.core.plan()) {
+    for (const decision of this.core.plan(Date.now())) {
       const { job } = decision;
       if (decision.type === 'dispatch') {
         freed.add(job.kind);
         this.dispatch(job, decision.reservation);
       } else if (decision.type === 'never-fits') {
         freed.add(job.kind);
-        void this.failHeld(this.queues.get(job.kind)!, job.job, job.token, new JobFailure('never_fits', decision.reason, false));
+        void failAttempt(this.runnerContext(job.kind), job, new JobFailure('never_fits', decision.reason, false), this.log.child({ jobId: job.id }));
       } else {
         const ahead = decision.ahead === 1 ? '1 job ahead' : `${decision.ahead} jobs ahead`;
         this.records.pending(job.id, `${decision.reason}; ${ahead}`).catch((err) => this.log.warn({ err, jobId: job.id }, 'could not record the pending reason'));
@@ -141,93 +218,61 @@ export class Scheduler {
     if (freed.size > 0) this.requestPublish();
   }
 
-  private dispatch(held: HeldJob, reservation: Reservation): void {
-    const run: RunningJob = { held, reservation, controller: new AbortController() };
-    const timer = setTimeout(() => this.stop(run, 'timeout'), held.data.timeoutSeconds * 1000);
-    this.running.set(held.id, run);
-    run.done = this.execute(run)
-      .catch((err) => this.log.error({ err, jobId: held.id }, 'job bookkeeping failed'))
-      .finally(() => {
+  private dispatch(held: HeldJob, reservation: Reservation, reattachHandle?: string): void {
+    const { metrics } = this.options;
+    const uuid = this.core.ledger.spec(reservation.gpu)?.uuid;
+    const attempt: Attempt = {
+      held,
+      reservation,
+      controller: new AbortController(),
+      ...(reattachHandle ? { reattachHandle } : {}),
+      ...(uuid ? { gpuUuid: uuid } : {}),
+    };
+    if (!reattachHandle) {
+      metrics.placements.inc({ kind: held.kind, gpu: reservation.gpu });
+      if (held.job.attemptsMade === 0) metrics.submitToDispatch.observe({ kind: held.kind }, (Date.now() - held.data.submittedAt) / 1000);
+    }
+    const timer = setTimeout(() => this.stop(attempt, 'timeout'), Math.max(0, reservation.endsBy - Date.now()));
+    this.running.set(held.id, attempt);
+    attempt.done = runAttempt(this.runnerContext(held.kind), attempt)
+      .catch((err) => {
+        this.log.error({ err, jobId: held.id }, 'job bookkeeping failed');
+        return 'finished' as const;
+      })
+      .then((end) => {
         clearTimeout(timer);
         this.running.delete(held.id);
         this.core.finish(held.id);
+        if (end === 'not-attached' && !this.isStopping) {
+          this.log.info({ jobId: held.id }, 'the previous attempt is gone from its worker; placing the job anew');
+          this.hold(held);
+        }
         this.requestPublish();
         this.requestPlan();
+        return end;
       });
   }
 
-  private stop(run: RunningJob, reason: StopReason): void {
-    run.stopReason ??= reason;
-    run.controller.abort(new Error(reason));
+  private stop(attempt: Attempt, reason: StopReason): void {
+    attempt.stopReason ??= reason;
+    const isHandover = attempt.stopReason === 'handover' || attempt.stopReason === 'lock-lost';
+    attempt.controller.abort(isHandover ? new HandedOver(attempt.stopReason) : new Error(attempt.stopReason));
   }
 
-  private async execute(run: RunningJob): Promise<void> {
-    const { held, reservation } = run;
-    const queue = this.queues.get(held.kind)!;
-    const executor = this.options.executors.get(held.kind)!;
-    const gpu = this.core.ledger.specs().find((g) => g.id === reservation.gpu);
-    const log = this.log.child({ jobId: held.id, kind: held.kind, gpu: reservation.gpu, attempt: held.attempt });
-    const startedAt = Date.now();
-    await this.records
-      .running(held.id, { attempt: held.attempt, gpu: reservation.gpu, vramMb: reservation.vramMb, startedAt })
-      .catch((err) => log.warn({ err }, 'could not record the dispatch'));
-    log.info({ vramMb: reservation.vramMb, waitedMs: startedAt - held.data.submittedAt }, 'dispatched');
-
-    let result: unknown;
-    try {
-      result = await executor.run(
-        {
-          jobId: held.id,
-          kind: held.kind,
-          attempt: held.attempt,
-          input: held.data.input,
-          gpu: { id: reservation.gpu, vramMb: reservation.vramMb, ...(gpu?.uuid ? { uuid: gpu.uuid } : {}) },
-        },
-        run.controller.signal,
-        {
-          onHandle: (handle) => void this.records.handle(held.id, handle).catch((err) => log.warn({ err }, 'could not record the handle')),
-          onProgress: (progress) => void this.records.progress(held.id, progress).catch((err) => log.warn({ err }, 'could not record progress')),
-        },
-      );
-    } catch (err) {
-      switch (run.stopReason) {
-        case 'shutdown':
-          log.info('stopped for shutdown; returning the job to the queue');
-          await queue.release(held.job, held.token);
-          return;
-        case 'lock-lost':
-          log.warn('stopped: the job lock was lost, so another scheduler may run it');
-          return;
-        case 'timeout':
-          await this.failHeld(queue, held.job, held.token, new JobFailure('timed_out', `timed out after ${held.data.timeoutSeconds} s`, false), log);
-          return;
-        default: {
-          const failure =
-            err instanceof JobFailure ? err : new JobFailure('internal', `the executor failed unexpectedly: ${(err as Error).message}`, true);
-          await this.failHeld(queue, held.job, held.token, failure, log);
-          return;
-        }
-      }
-    }
-    if (run.stopReason === 'lock-lost') {
-      log.warn('finished after its lock was lost; the result is discarded');
+  private onCancel(jobId: string): void {
+    const held = this.core.drop(jobId);
+    if (held) {
+      this.log.info({ jobId }, 'cancelled while waiting for a GPU');
+      void failAttempt(this.runnerContext(held.kind), held, new JobFailure('cancelled', 'cancelled on request', false), this.log.child({ jobId }));
+      this.queues.get(held.kind)?.notifyRoom();
+      this.requestPlan();
       return;
     }
-    await this.records.ended(held.id, { finishedAt: Date.now() }).catch((err) => log.warn({ err }, 'could not record the end'));
-    const isRecorded = await queue.complete(held.job, held.token, result);
-    log.info({ durationMs: Date.now() - startedAt, isRecorded }, 'succeeded');
-  }
-
-  /** Ends an attempt as failed; BullMQ retries it with backoff unless retrying cannot help. */
-  private async failHeld(queue: KindQueue, job: Job, token: string, failure: JobFailure, log: Logger = this.log.child({ jobId: job.id })): Promise<void> {
-    const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-    const willRetry = failure.isRetryable && attemptsLeft > 0;
-    await this.records
-      .ended(job.id!, { finishedAt: Date.now(), error: { code: failure.code, message: failure.message } })
-      .catch((err) => log.warn({ err }, 'could not record the failure'));
-    const error = failure.isRetryable ? new Error(failure.message) : new UnrecoverableError(failure.message);
-    await queue.fail(job, token, error);
-    log.warn({ code: failure.code, reason: failure.message, willRetry }, willRetry ? 'attempt failed; will retry' : 'failed');
+    const attempt = this.running.get(jobId);
+    if (attempt) {
+      this.log.info({ jobId }, 'cancelling the running job');
+      this.stop(attempt, 'cancel');
+    }
   }
 
   private onLockLost(jobIds: string[]): void {
@@ -237,9 +282,14 @@ export class Scheduler {
         this.log.warn({ jobId: id }, 'lost the lock of a held job; dropped it');
         continue;
       }
-      const run = this.running.get(id);
-      if (run) this.stop(run, 'lock-lost');
+      const attempt = this.running.get(id);
+      if (attempt) this.stop(attempt, 'lock-lost');
     }
+    this.requestPlan();
+  }
+
+  private onGpusChanged(): void {
+    this.requestPublish();
     this.requestPlan();
   }
 
@@ -253,58 +303,95 @@ export class Scheduler {
   }
 
   inventory(): Inventory {
-    const specs = new Map(this.core.ledger.specs().map((s) => [s.id, s]));
+    const heldByKind: Record<string, number> = {};
+    for (const kind of this.queues.keys()) heldByKind[kind] = this.core.window.countOf(kind);
     return {
-      schedulerId: this.id,
+      schedulerId: this.options.schedulerId,
+      boxId: this.options.boxId,
       updatedAt: Date.now(),
       kinds: [...this.queues.keys()],
+      heldByKind,
       gpus: this.core.ledger.capacities().map((c) => {
-        const spec = specs.get(c.id)!;
+        const spec = this.core.ledger.spec(c.id)!;
+        const readout = this.monitor?.readout(c.id);
         return {
           id: c.id,
           ...(spec.uuid ? { uuid: spec.uuid } : {}),
           ...(spec.name ? { name: spec.name } : {}),
           isSimulated: spec.isSimulated,
           totalMb: c.totalMb,
+          headroomMb: c.headroomMb,
+          notOursMb: c.notOursMb,
+          usedByUsMb: readout?.usedByUsMb ?? 0,
           usableMb: c.usableMb,
           reservedMb: c.reservedMb,
           freeMb: c.freeMb,
           jobs: c.jobs,
           drainedReason: c.drainedReason ?? null,
+          utilizationPercent: readout?.utilizationPercent ?? null,
+          temperatureC: readout?.temperatureC ?? null,
         };
       }),
     };
   }
 
   private async publishInventory(): Promise<void> {
-    await this.options.redis.set(keys.inventory, JSON.stringify(this.inventory()));
+    const inventory = this.inventory();
+    const { metrics } = this.options;
+    const mib = 1024 * 1024;
+    for (const gpu of inventory.gpus) {
+      const labels = { gpu: gpu.id };
+      metrics.vramTotal.set(labels, gpu.totalMb * mib);
+      metrics.vramReserved.set(labels, gpu.reservedMb * mib);
+      metrics.vramUsed.set(labels, gpu.usedByUsMb * mib);
+      metrics.vramNotOurs.set(labels, gpu.notOursMb * mib);
+      metrics.gpuDrained.set(labels, gpu.drainedReason ? 1 : 0);
+      if (gpu.utilizationPercent !== null) metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
+    }
+    for (const [kind, n] of Object.entries(inventory.heldByKind)) metrics.windowJobs.set({ kind }, n);
+    await new FencedWriter(this.options.redis, this.options.lease.fenceKey, () => this.options.lease.fence).write(keys.inventory, { value: JSON.stringify(inventory) });
   }
 
   /**
-   * Stops taking jobs, returns held ones to the queue, lets running ones finish for `graceMs`,
-   * then stops the rest and returns them too.
+   * Stops taking jobs and returns held ones to the queue; running ones may finish for `graceMs`,
+   * then are handed over still running, for the next active scheduler of this box to re-attach.
    */
   async close(graceMs: number): Promise<void> {
     if (this.isStopping) return;
     this.isStopping = true;
     for (const queue of this.queues.values()) queue.stopFetching();
-    const held = this.core.window.ordered();
     await Promise.allSettled(
-      held.map((job) => {
+      this.core.window.ordered().map((job) => {
         this.core.drop(job.id);
         return this.queues.get(job.kind)!.release(job.job, job.token);
       }),
     );
-    const runs = () => [...this.running.values()].flatMap((r) => (r.done ? [r.done] : []));
+    const runs = () => [...this.running.values()].flatMap((a) => (a.done ? [a.done] : []));
     if (this.running.size > 0) {
       this.log.info({ running: this.running.size, graceMs }, 'waiting for running jobs');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled(runs()), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
       clearTimeout(timer);
-      for (const run of this.running.values()) this.stop(run, 'shutdown');
+      for (const attempt of this.running.values()) this.stop(attempt, 'handover');
       await Promise.allSettled(runs());
     }
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    await this.shutDown();
+  }
+
+  /** After losing the lease: stop at once, touching nothing in Redis; the work keeps running for the new owner. */
+  async abandon(): Promise<void> {
+    this.isStopping = true;
+    for (const attempt of this.running.values()) this.stop(attempt, 'handover');
+    await Promise.allSettled([...this.queues.values()].map((q) => q.abandon()));
+    await this.shutDown(false);
+  }
+
+  private async shutDown(isClean = true): Promise<void> {
+    this.options.metrics.isActive.set(0);
+    this.monitor?.stop();
+    this.health.close();
+    await this.cancels.close();
+    if (isClean) await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     await Promise.allSettled([...this.options.executors.values()].map((e) => e.close()));
   }
 }

@@ -5,6 +5,8 @@ import { place } from '../src/placement.js';
 const gpu = (id: string, freeMb: number, jobs = 0, drainedReason?: string): GpuCapacity => ({
   id,
   totalMb: 24_576,
+  headroomMb: 0,
+  notOursMb: 0,
   usableMb: 24_576,
   reservedMb: 24_576 - freeMb,
   freeMb,

@@ -16,7 +16,7 @@ describe('parseConfig', () => {
 
   it('names every bad field, and the file', () => {
     expect(() => parseConfig('gpus:\n  - { id: gpu0, vramMb: -1 }\nscheduler: { policy: random }\n', 'bad.yaml')).toThrow(
-      new ConfigError('config file bad.yaml is invalid:\n  gpus[0].vramMb: Too small: expected number to be >0\n  scheduler.policy: Invalid option: expected one of "best-fit"|"spread"'),
+      new ConfigError('config file bad.yaml is invalid:\n  gpus[0].vramMb: Too small: expected number to be >0\n  scheduler.policy: Invalid option: expected one of "best-fit"|"spread"|"first-fit"'),
     );
     expect(() => parseConfig('gpus: [', 'broken.yaml')).toThrow(/broken.yaml is not valid YAML or JSON/);
   });

@@ -10,6 +10,8 @@ const Identifier = z
 export const GpuDeclaration = z.strictObject({
   id: Identifier,
   vramMb: z.number().int().positive(),
+  /** Overrides scheduler.headroomMb for this GPU. */
+  headroomMb: z.number().int().nonnegative().optional(),
   uuid: z.string().optional(),
   name: z.string().optional(),
 });
@@ -53,6 +55,8 @@ export function kindConfigSchema(defaults: KindDefaults) {
       /** First retry delay; doubles each attempt. */
       backoffMs: z.number().int().nonnegative().default(2_000),
       executor: ExecutorConfig.prefault(defaults.executor),
+      /** GPUs this kind may use (ids); all when absent. A cuOpt server owns its GPU. */
+      gpus: z.array(Identifier).min(1).optional(),
     })
     .refine((k) => k.defaultTimeoutSeconds <= k.maxTimeoutSeconds, {
       message: 'defaultTimeoutSeconds must not be above maxTimeoutSeconds',
@@ -72,14 +76,49 @@ export type SolveKindConfig = z.infer<typeof SolveKindConfig>;
 export const SchedulerConfig = z.strictObject({
   /** Fetched jobs held per kind, so a smaller job can be placed while a larger one waits. */
   windowPerKind: z.number().int().min(1).max(10_000).default(32),
-  /** Packing: `best-fit` fills the GPU with the least free VRAM that fits; `spread` the one with the most. */
-  policy: z.enum(['best-fit', 'spread']).default('best-fit'),
+  /**
+   * Packing: `best-fit` fills the GPU with the least free VRAM that fits (keeping large holes for
+   * large jobs); `spread` the one with the most; `first-fit` the first in order.
+   */
+  policy: z.enum(['best-fit', 'spread', 'first-fit']).default('best-fit'),
   /** Concurrent jobs per GPU, whatever their VRAM. */
   maxJobsPerGpu: z.number().int().min(1).default(16),
   /** VRAM per GPU never handed out, for the driver and fragmentation. */
   headroomMb: z.number().int().nonnegative().default(0),
+  /** Per-GPU overrides of headroomMb, by GPU id (for GPUs found with nvidia-smi). */
+  gpuHeadroomMb: z.record(Identifier, z.number().int().nonnegative()).default({}),
+  /** A job waiting this long gets a reservation on the GPU where it fits soonest; smaller jobs no longer delay it. */
+  starvationAfterS: z.number().nonnegative().default(300),
   /** How long a fetched job stays locked without renewal before BullMQ returns it to the queue. */
   lockDurationMs: z.number().int().min(1_000).default(30_000),
+  /** Schedulers with the same box id share one lease: one is active, the others wait as standby. Default: the host name. */
+  boxId: Identifier.optional(),
+  /** How long the active scheduler's lease lasts without renewal; a standby takes over after it lapses. */
+  leaseTtlMs: z.number().int().min(1_000).default(10_000),
+  /** Failures in a row on one GPU (of the worker, not of the input) after which it is drained. */
+  drainAfterFailures: z.number().int().min(1).default(3),
+  /** A GPU drained for failures takes jobs again after this long. */
+  drainCooldownS: z.number().min(0).default(300),
+  gpuMonitor: z
+    .strictObject({
+      /**
+       * The nvidia-smi to poll for memory in use and GPU health. Default: `nvidia-smi` when the
+       * GPUs were found with it; none for GPUs declared in config (a test can name a fake).
+       */
+      command: z.string().nullable().optional(),
+      intervalMs: z.number().int().min(100).default(2_000),
+    })
+    .prefault({}),
+  vramEstimates: z
+    .strictObject({
+      /** Finished jobs of a kind with a measured peak before the learned estimate is used. */
+      minSamples: z.number().int().min(1).default(20),
+      /** The percentile of observed peak / estimate that the learned estimate uses. */
+      percentile: z.number().min(50).max(100).default(95),
+      /** Added on top of the percentile, as a fraction. */
+      margin: z.number().min(0).default(0.1),
+    })
+    .prefault({}),
 });
 export type SchedulerConfig = z.infer<typeof SchedulerConfig>;
 

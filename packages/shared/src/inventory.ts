@@ -8,20 +8,43 @@ export const GpuState = z.object({
   name: z.string().optional(),
   isSimulated: z.boolean(),
   totalMb: z.number().int(),
+  headroomMb: z.number().int(),
+  /** In use by processes that are not our jobs, as the driver last reported. */
+  notOursMb: z.number().int(),
+  /** In use by our jobs' processes, as the driver last reported (0 where it cannot tell). */
+  usedByUsMb: z.number().int(),
   /** total − not ours − headroom. */
   usableMb: z.number().int(),
   reservedMb: z.number().int(),
   freeMb: z.number().int(),
   jobs: z.number().int(),
   drainedReason: z.string().nullable(),
+  /** Utilisation and temperature from nvidia-smi, when it is polled. */
+  utilizationPercent: z.number().nullable(),
+  temperatureC: z.number().nullable(),
 });
 export type GpuState = z.infer<typeof GpuState>;
 
 export const Inventory = z.object({
   schedulerId: z.string(),
   updatedAt: z.number().int(),
+  boxId: z.string(),
   /** Kinds this scheduler runs. */
   kinds: z.array(z.string()),
+  /** Jobs the scheduler holds, waiting for a GPU, by kind. */
+  heldByKind: z.record(z.string(), z.number().int()),
   gpus: z.array(GpuState),
 });
 export type Inventory = z.infer<typeof Inventory>;
+
+export const SchedulerRole = z.enum(['starting', 'standby', 'active']);
+export type SchedulerRole = z.infer<typeof SchedulerRole>;
+
+/** What each scheduler writes to keys.schedulers, under its id, every few seconds. */
+export const SchedulerHeartbeat = z.object({
+  boxId: z.string(),
+  role: SchedulerRole,
+  heartbeatAt: z.number().int(),
+  pid: z.number().int(),
+});
+export type SchedulerHeartbeat = z.infer<typeof SchedulerHeartbeat>;

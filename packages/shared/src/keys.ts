@@ -1,4 +1,4 @@
-// Every Redis key and queue name gpuq uses, in one place. Apps never build key strings themselves.
+// Every Redis key, channel and queue name gpuq uses, in one place. Apps never build key strings themselves.
 
 /** Prefix of the BullMQ queues: a queue for kind `solve` lives under `gpuq:q:solve:*`. */
 export const BULLMQ_PREFIX = 'gpuq:q';
@@ -8,9 +8,22 @@ export function queueName(kind: string): string {
   return kind;
 }
 
+/** Pub/sub channel on which API replicas announce cancelled job ids to every scheduler. */
+export const CANCEL_CHANNEL = 'gpuq:cancel';
+
 export const keys = {
   /** Hash the scheduler writes while it holds a job: placement, pending reason, executor handle, last error. */
   jobRun: (jobId: string): string => `gpuq:job:${jobId}:run`,
-  /** JSON snapshot of the GPU inventory, written by the scheduler on every change. */
+  /** Set when a job is cancelled; the scheduler checks it before running the job, the channel tells it at once. */
+  jobCancel: (jobId: string): string => `gpuq:job:${jobId}:cancel`,
+  /** JSON snapshot of the GPU inventory, written by the active scheduler on every change. */
   inventory: 'gpuq:inventory',
+  /** The active scheduler's lease for one GPU box: its id, with a TTL it keeps renewing. */
+  schedulerLease: (boxId: string): string => `gpuq:box:${boxId}:lease`,
+  /** A counter bumped on every takeover: the fencing token every state change of that box checks. */
+  schedulerFence: (boxId: string): string => `gpuq:box:${boxId}:fence`,
+  /** Hash of scheduler id → JSON heartbeat (role, box, time), for the system status. */
+  schedulers: 'gpuq:schedulers',
+  /** Recent observed VRAM peaks of a kind, relative to their estimates, newest first. */
+  vramPeaks: (kind: string): string => `gpuq:vram-peaks:${kind}`,
 } as const;

@@ -29,6 +29,8 @@ export const RunRecord = z.object({
   pendingReason: z.string().optional(),
   /** The worker's handle: a cuOpt reqId, a container id. */
   handle: z.string().optional(),
+  /** The BullMQ lock token of the current attempt, so a successor scheduler can adopt the job. */
+  token: z.string().optional(),
   /** The last attempt's failure. */
   error: json(JobError).optional(),
   progress: json(z.unknown()).optional(),

@@ -15,11 +15,33 @@ export interface ExecutionHooks {
   /** The worker's own handle for this attempt (a cuOpt reqId, a container id), for recovery and logs. */
   onHandle(handle: string): void;
   onProgress(progress: unknown): void;
+  /** Processes of this attempt on this machine, whose GPU memory is the job's own. */
+  onPids?(pids: number[]): void;
 }
 
 export interface Executor {
   run(request: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown>;
+  /**
+   * Continues an attempt that a previous scheduler started (found by its handle after a crash).
+   * Resolves undefined at once when the worker no longer has it, so it can be run anew.
+   */
+  attach(handle: string, request: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<{ result: unknown } | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * The abort reason when the scheduler hands a running attempt over (shutting down, or no longer
+ * owning the job): the executor stops watching but leaves the work running, for whoever re-attaches.
+ */
+export class HandedOver extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'HandedOver';
+  }
+}
+
+export function isHandedOver(signal: AbortSignal): boolean {
+  return signal.reason instanceof HandedOver;
 }
 
 export class JobFailure extends Error {

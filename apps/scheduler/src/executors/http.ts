@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { cuopt, type HttpExecutorConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
-import { JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from './executor.js';
+import { isHandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from './executor.js';
 
 interface HttpReply {
   status: number;
@@ -31,15 +31,33 @@ export class HttpExecutor implements Executor {
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
     const reqId = await this.submit(job.input, signal);
     hooks.onHandle(reqId);
+    return this.follow(reqId, job, signal);
+  }
+
+  /** Polls to the end, then deletes the stored solution; on abort stops the request, unless it is handed over. */
+  private async follow(reqId: string, job: ExecutionRequest, signal: AbortSignal): Promise<unknown> {
     const log = this.log.child({ jobId: job.jobId, reqId });
+    let result: unknown;
     try {
-      return await this.poll(reqId, signal);
+      result = await this.poll(reqId, signal);
     } catch (err) {
+      // A handed-over attempt keeps running, with its stored solution, for whoever re-attaches.
+      if (isHandedOver(signal)) throw err;
       if (signal.aborted) await this.abortRemote(reqId, log);
-      throw err;
-    } finally {
       await this.deleteSolution(reqId, log);
+      throw err;
     }
+    await this.deleteSolution(reqId, log);
+    return result;
+  }
+
+  async attach(reqId: string, job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<{ result: unknown } | undefined> {
+    const status = await this.call('GET', `/cuopt/request/${encodeURIComponent(reqId)}`, signal);
+    const state = cuopt.RequestStatus.safeParse(status.body);
+    if (status.status !== 200 || !state.success || state.data === 'aborted') return undefined;
+    hooks.onHandle(reqId);
+    this.log.info({ jobId: job.jobId, reqId, state: state.data }, 're-attached to a request a previous scheduler submitted');
+    return { result: await this.follow(reqId, job, signal) };
   }
 
   private async submit(input: unknown, signal: AbortSignal): Promise<string> {

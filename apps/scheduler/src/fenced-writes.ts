@@ -1,0 +1,55 @@
+// Writes that only the active scheduler of a box may make: each checks, inside Redis, that the
+// box's fencing token is still the one this scheduler got when it took the lease. A scheduler
+// that was paused past its lease finds its writes refused instead of overwriting its successor's.
+import type { Redis } from '@gpuq/runtime';
+
+const FENCED_WRITE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local op = cjson.decode(ARGV[2])
+if op.del and #op.del > 0 then redis.call('HDEL', KEYS[2], unpack(op.del)) end
+if op.set then
+  local args = {}
+  for field, value in pairs(op.set) do
+    table.insert(args, field)
+    table.insert(args, value)
+  end
+  if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
+end
+if op.value then redis.call('SET', KEYS[2], op.value) end
+if op.expire then redis.call('EXPIRE', KEYS[2], op.expire) end
+if op.persist then redis.call('PERSIST', KEYS[2]) end
+return 1
+`;
+
+export interface FencedOp {
+  /** Hash fields to delete, then to set. */
+  del?: string[];
+  set?: Record<string, string>;
+  /** Or a whole string value. */
+  value?: string;
+  expire?: number;
+  persist?: boolean;
+}
+
+export class FencedOutError extends Error {
+  constructor() {
+    super('this scheduler is no longer the active one for its box: another took over the lease');
+    this.name = 'FencedOutError';
+  }
+}
+
+export class FencedWriter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly fenceKey: string,
+    private readonly fence: () => number | undefined,
+  ) {}
+
+  /** Applies `op` to `key` if this scheduler still holds the box; throws FencedOutError if not. */
+  async write(key: string, op: FencedOp): Promise<void> {
+    const fence = this.fence();
+    if (fence === undefined) throw new FencedOutError();
+    const applied = await this.redis.eval(FENCED_WRITE, 2, this.fenceKey, key, String(fence), JSON.stringify(op));
+    if (applied !== 1) throw new FencedOutError();
+  }
+}

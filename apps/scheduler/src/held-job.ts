@@ -1,0 +1,25 @@
+// A job the scheduler holds: its BullMQ job and lock token, its parsed data, and what placement
+// needs to know about it.
+import type { Job } from 'bullmq';
+import type { JobData } from '@gpuq/shared';
+import type { CoreJob } from './scheduler-core.js';
+import type { EstimateSource } from './vram-estimator.js';
+
+export interface HeldJob extends CoreJob {
+  job: Job;
+  token: string;
+  data: JobData;
+  /** BullMQ's attemptsStarted when this scheduler took the job. */
+  attempt: number;
+  /** The kind's estimate before learning, which observed peaks are measured against. */
+  baseVramMb: number;
+  estimateSource: EstimateSource;
+}
+
+/** A previous attempt's work that may still be running on its worker, to re-attach to. */
+export interface Reattachment {
+  handle: string;
+  gpu: string;
+  vramMb: number;
+  startedAt: number;
+}

@@ -1,0 +1,139 @@
+// Runs one attempt of one held job on its GPU through the kind's executor, and records how it
+// ended: the result, or a failure that BullMQ retries unless retrying cannot help.
+import { UnrecoverableError } from 'bullmq';
+import type { Logger } from '@gpuq/runtime';
+import { JobFailure, type Executor, type ExecutionRequest } from './executors/index.js';
+import type { GpuHealth } from './gpu-health.js';
+import type { GpuMonitor } from './gpu-monitor.js';
+import type { HeldJob } from './held-job.js';
+import type { KindQueue } from './kind-queue.js';
+import type { Lease } from './lease.js';
+import type { Reservation } from './ledger.js';
+import type { SchedulerMetrics } from './metrics.js';
+import type { RunRecords } from './run-records.js';
+import type { VramEstimator } from './vram-estimator.js';
+
+/** Why the scheduler stopped an attempt before it ended by itself. */
+export type StopReason = 'timeout' | 'cancel' | 'lock-lost' | 'handover';
+
+export interface Attempt {
+  held: HeldJob;
+  reservation: Reservation;
+  controller: AbortController;
+  stopReason?: StopReason;
+  /** Re-attach to this handle (work a previous scheduler started) instead of starting anew. */
+  reattachHandle?: string;
+  gpuUuid?: string;
+  /** Set when the attempt ended (or was handed over). */
+  done?: Promise<AttemptEnd>;
+}
+
+/** `not-attached`: the previous work is gone; the job should be placed and run anew. */
+export type AttemptEnd = 'finished' | 'handed-over' | 'not-attached';
+
+export interface RunnerContext {
+  queue: KindQueue;
+  executor: Executor;
+  records: RunRecords;
+  lease: Lease;
+  health: GpuHealth;
+  monitor: GpuMonitor | undefined;
+  estimator: VramEstimator;
+  metrics: SchedulerMetrics;
+  log: Logger;
+}
+
+export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<AttemptEnd> {
+  const { held, reservation } = attempt;
+  const log = ctx.log.child({ jobId: held.id, kind: held.kind, gpu: reservation.gpu, attempt: held.attempt });
+  const startedAt = Date.now();
+  const request: ExecutionRequest = {
+    jobId: held.id,
+    kind: held.kind,
+    attempt: held.attempt,
+    input: held.data.input,
+    gpu: { id: reservation.gpu, vramMb: reservation.vramMb, ...(attempt.gpuUuid ? { uuid: attempt.gpuUuid } : {}) },
+  };
+  const hooks = {
+    onHandle: (handle: string) => void ctx.records.handle(held.id, handle).catch((err) => log.warn({ err }, 'could not record the handle')),
+    onProgress: (progress: unknown) => void ctx.records.progress(held.id, progress).catch((err) => log.warn({ err }, 'could not record progress')),
+    onPids: (pids: number[]) => ctx.monitor?.track(held.id, reservation.gpu, pids),
+  };
+
+  let result: unknown;
+  try {
+    if (attempt.reattachHandle) {
+      const attached = await ctx.executor.attach(attempt.reattachHandle, request, attempt.controller.signal, hooks);
+      if (!attached) return 'not-attached';
+      result = attached.result;
+    } else {
+      await ctx.records
+        .running(held.id, { attempt: held.attempt, gpu: reservation.gpu, vramMb: reservation.vramMb, startedAt, token: held.token })
+        .catch((err) => log.warn({ err }, 'could not record the dispatch'));
+      log.info({ vramMb: reservation.vramMb, estimate: held.estimateSource, waitedMs: startedAt - held.data.submittedAt }, 'dispatched');
+      result = await ctx.executor.run(request, attempt.controller.signal, hooks);
+    }
+  } catch (err) {
+    const runSeconds = (Date.now() - startedAt) / 1000;
+    switch (attempt.stopReason) {
+      case 'lock-lost':
+      case 'handover':
+        log.info({ reason: attempt.stopReason }, 'handed over: the work keeps running for whoever re-attaches');
+        return 'handed-over';
+      case 'cancel':
+        await failAttempt(ctx, held, new JobFailure('cancelled', 'cancelled on request', false), log, runSeconds);
+        return 'finished';
+      case 'timeout':
+        ctx.metrics.timeouts.inc({ kind: held.kind });
+        await failAttempt(ctx, held, new JobFailure('timed_out', `timed out after ${held.data.timeoutSeconds} s`, false), log, runSeconds);
+        return 'finished';
+      default: {
+        const failure = err instanceof JobFailure ? err : new JobFailure('internal', `the executor failed unexpectedly: ${(err as Error).message}`, true);
+        if (failure.code === 'worker_error') ctx.health.recordOutcome(reservation.gpu, failure.message);
+        await failAttempt(ctx, held, failure, log, runSeconds);
+        return 'finished';
+      }
+    }
+  } finally {
+    await recordPeak(ctx, held, reservation, log);
+  }
+  if (attempt.stopReason === 'lock-lost' || attempt.stopReason === 'handover') return 'handed-over';
+  if (!ctx.lease.isHeld) {
+    log.warn('finished after this scheduler lost its lease; leaving the result to the active one');
+    return 'handed-over';
+  }
+  ctx.health.recordOutcome(reservation.gpu, undefined);
+  await ctx.records.ended(held.id, { finishedAt: Date.now() }).catch((err) => log.warn({ err }, 'could not record the end'));
+  const isRecorded = await ctx.queue.complete(held.job, held.token, result);
+  ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: 'succeeded' }, (Date.now() - startedAt) / 1000);
+  log.info({ durationMs: Date.now() - startedAt, isRecorded }, 'succeeded');
+  return 'finished';
+}
+
+/** Ends an attempt as failed; BullMQ retries it with backoff unless retrying cannot help. */
+export async function failAttempt(ctx: Pick<RunnerContext, 'queue' | 'records' | 'metrics'>, held: Pick<HeldJob, 'id' | 'kind' | 'job' | 'token'>, failure: JobFailure, log: Logger, runSeconds?: number): Promise<void> {
+  const { job } = held;
+  const willRetry = failure.isRetryable && (job.opts.attempts ?? 1) - job.attemptsMade - 1 > 0;
+  await ctx.records
+    .ended(held.id, { finishedAt: Date.now(), error: { code: failure.code, message: failure.message } })
+    .catch((err) => log.warn({ err }, 'could not record the failure'));
+  const error = failure.isRetryable ? new Error(failure.message) : new UnrecoverableError(failure.message);
+  await ctx.queue.fail(job, held.token, error);
+  if (willRetry) ctx.metrics.retries.inc({ kind: held.kind });
+  else ctx.metrics.failures.inc({ kind: held.kind, code: failure.code });
+  if (runSeconds !== undefined) {
+    ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: failure.code === 'cancelled' || failure.code === 'timed_out' ? failure.code : 'failed' }, runSeconds);
+  }
+  log.warn({ code: failure.code, reason: failure.message, willRetry }, willRetry ? 'attempt failed; will retry' : 'failed');
+}
+
+/** The attempt's observed VRAM peak teaches the estimate; a peak above the reservation is reported. */
+async function recordPeak(ctx: RunnerContext, held: HeldJob, reservation: Reservation, log: Logger): Promise<void> {
+  const peakMb = ctx.monitor?.untrack(held.id);
+  if (peakMb === undefined) return;
+  if (peakMb > reservation.vramMb) {
+    ctx.metrics.estimateOverruns.inc({ kind: held.kind });
+    log.warn({ peakMb, reservedMb: reservation.vramMb, estimate: held.estimateSource }, 'the job used more VRAM than it reserved');
+  }
+  await ctx.estimator.record(held.kind, held.baseVramMb, peakMb).catch((err) => log.warn({ err }, 'could not record the VRAM peak'));
+}

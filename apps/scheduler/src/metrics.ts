@@ -1,0 +1,65 @@
+// The scheduler's Prometheus metrics, in its own registry. Names carry units; labels are few and
+// bounded (kind, gpu, outcome), never a job id.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Read on each scrape, so the depth is current without polling BullMQ in between. */
+export type QueueDepthSource = () => Promise<Array<{ kind: string; state: string; jobs: number }>>;
+
+export function createSchedulerMetrics() {
+  const registry = new Registry();
+  let depthSource: QueueDepthSource | undefined;
+  collectDefaultMetrics({ register: registry, prefix: 'gpuq_scheduler_' });
+  const metric = <T>(m: T): T => m;
+  return {
+    registry,
+    isActive: metric(new Gauge({ name: 'gpuq_scheduler_active', help: '1 while this scheduler holds its box lease, 0 as standby', registers: [registry] })),
+    queueDepth: metric(
+      new Gauge({
+        name: 'gpuq_queue_depth',
+        help: 'Jobs waiting in the queue, not yet fetched by a scheduler',
+        labelNames: ['kind', 'state'],
+        registers: [registry],
+        async collect() {
+          for (const { kind, state, jobs } of (await depthSource?.().catch(() => [])) ?? []) this.set({ kind, state }, jobs);
+        },
+      }),
+    ),
+    setQueueDepthSource: (source: QueueDepthSource) => {
+      depthSource = source;
+    },
+    windowJobs: metric(new Gauge({ name: 'gpuq_window_jobs', help: 'Jobs the scheduler holds, waiting for a GPU', labelNames: ['kind'], registers: [registry] })),
+    placements: metric(new Counter({ name: 'gpuq_placements_total', help: 'Jobs dispatched to a GPU', labelNames: ['kind', 'gpu'], registers: [registry] })),
+    submitToDispatch: metric(
+      new Histogram({
+        name: 'gpuq_submit_to_dispatch_seconds',
+        help: 'From submit to dispatch, per attempt',
+        labelNames: ['kind'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+        registers: [registry],
+      }),
+    ),
+    runSeconds: metric(
+      new Histogram({
+        name: 'gpuq_job_run_seconds',
+        help: 'Run time of an attempt, by outcome',
+        labelNames: ['kind', 'outcome'],
+        buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+        registers: [registry],
+      }),
+    ),
+    vramTotal: metric(new Gauge({ name: 'gpuq_gpu_vram_total_bytes', help: 'VRAM of the GPU', labelNames: ['gpu'], registers: [registry] })),
+    vramReserved: metric(new Gauge({ name: 'gpuq_gpu_vram_reserved_bytes', help: 'VRAM reserved by running jobs', labelNames: ['gpu'], registers: [registry] })),
+    vramUsed: metric(new Gauge({ name: 'gpuq_gpu_vram_used_bytes', help: "VRAM in use by our jobs' processes, as the driver reports", labelNames: ['gpu'], registers: [registry] })),
+    vramNotOurs: metric(new Gauge({ name: 'gpuq_gpu_vram_not_ours_bytes', help: 'VRAM in use by processes that are not our jobs', labelNames: ['gpu'], registers: [registry] })),
+    gpuUtilization: metric(new Gauge({ name: 'gpuq_gpu_utilization_ratio', help: 'GPU utilisation, 0 to 1, from nvidia-smi', labelNames: ['gpu'], registers: [registry] })),
+    gpuDrained: metric(new Gauge({ name: 'gpuq_gpu_drained', help: '1 while the GPU takes no new jobs', labelNames: ['gpu'], registers: [registry] })),
+    retries: metric(new Counter({ name: 'gpuq_job_retries_total', help: 'Attempts that failed and will be retried', labelNames: ['kind'], registers: [registry] })),
+    timeouts: metric(new Counter({ name: 'gpuq_job_timeouts_total', help: 'Attempts stopped at their timeout', labelNames: ['kind'], registers: [registry] })),
+    failures: metric(new Counter({ name: 'gpuq_job_failures_total', help: 'Jobs that ended failed, by error code', labelNames: ['kind', 'code'], registers: [registry] })),
+    estimateOverruns: metric(
+      new Counter({ name: 'gpuq_vram_estimate_overruns_total', help: 'Jobs whose observed VRAM peak exceeded their reservation', labelNames: ['kind'], registers: [registry] }),
+    ),
+  };
+}
+
+export type SchedulerMetrics = ReturnType<typeof createSchedulerMetrics>;

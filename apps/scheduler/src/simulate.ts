@@ -1,0 +1,63 @@
+// `npm run simulate -- --trace <file.jsonl> [--config <file>] [--gpus 4x81920,2x24576] [--policy <name>]`
+// Prints the simulator's JSON report on stdout.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@gpuq/runtime';
+import { simulatedGpus, type GpuSpec } from './inventory.js';
+import { POLICIES, coreOptionsFor, type PolicyName } from './policies.js';
+import { simulate, TraceJob } from './simulator.js';
+
+function fail(message: string): never {
+  process.stderr.write(`simulate: ${message}\n`);
+  process.exit(2);
+}
+
+/** `4x81920,2x24576` → four 80 GiB GPUs and two 24 GiB ones. */
+export function parseGpuList(text: string): GpuSpec[] {
+  const gpus: GpuSpec[] = [];
+  for (const part of text.split(',')) {
+    const match = /^(\d+)x(\d+)$/.exec(part.trim());
+    if (!match) fail(`--gpus takes COUNTxMIB[,COUNTxMIB…], e.g. 4x81920,2x24576; not "${part}"`);
+    for (let i = 0; i < Number(match[1]); i++) gpus.push({ id: `gpu${gpus.length}`, totalMb: Number(match[2]), isSimulated: true });
+  }
+  return gpus;
+}
+
+const { values } = parseArgs({
+  options: {
+    trace: { type: 'string' },
+    config: { type: 'string' },
+    gpus: { type: 'string' },
+    policy: { type: 'string' },
+  },
+});
+if (!values.trace) fail('--trace <file.jsonl> is required');
+const config = loadConfig(values.config);
+const policy = (values.policy ?? config.scheduler.policy) as PolicyName;
+if (!(policy in POLICIES)) fail(`--policy must be one of ${Object.keys(POLICIES).join(', ')}`);
+const gpus = values.gpus
+  ? parseGpuList(values.gpus).map((g) => ({ ...g, headroomMb: config.scheduler.headroomMb }))
+  : simulatedGpus(config.gpus).map((g) => ({ ...g, headroomMb: g.headroomMb ?? config.scheduler.headroomMb }));
+
+const trace = readFileSync(values.trace, 'utf8')
+  .split('\n')
+  .map((line, i) => [line.trim(), i + 1] as const)
+  .filter(([line]) => line.length > 0)
+  .map(([line, lineNo]) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      fail(`${values.trace}:${lineNo} is not JSON`);
+    }
+    const job = TraceJob.safeParse(raw);
+    if (!job.success) fail(`${values.trace}:${lineNo}: ${job.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    return job.data;
+  });
+
+const report = simulate(trace, {
+  gpus,
+  core: coreOptionsFor(config.scheduler, policy),
+  windowPerKind: config.scheduler.windowPerKind,
+});
+process.stdout.write(`${JSON.stringify({ policy, gpus: gpus.length, ...report }, null, 2)}\n`);
