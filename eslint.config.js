@@ -31,6 +31,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
     },
   },
-  { files: ['scripts/**/*.mjs', 'eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.mjs', 'eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['scripts/**/*.mjs'], rules: { 'no-console': 'off' } },
 );

@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GpuDeclaration, JobView } from '@gpuq/shared';
+import { Redis } from 'ioredis';
+import { CANCEL_CHANNEL, Inventory, keys, SchedulerHeartbeat, type GpuDeclaration, type JobView } from '@gpuq/shared';
 import { AppProcess } from './app-process.js';
 import { freePort } from './ports.js';
 import { freshRedisUrl } from './redis-db.js';
@@ -15,6 +16,8 @@ export interface StackOptions {
   solve?: Record<string, unknown>;
   scheduler?: Record<string, unknown>;
   solverThreads?: number;
+  /** Extra environment for the scheduler (a fake nvidia-smi's state file, say). */
+  schedulerEnv?: Record<string, string>;
 }
 
 export interface HttpResult<T = unknown> {
@@ -30,8 +33,9 @@ export class Stack {
   redisUrl!: string;
   apiUrl!: string;
   solverUrl!: string;
-  private dir!: string;
+  dir!: string;
   configPath!: string;
+  private schedulerEnv: Record<string, string> = {};
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const stack = new Stack();
@@ -54,10 +58,8 @@ export class Stack {
         kinds: { solve: { executor: { type: 'http', url: this.solverUrl }, ...options.solve } },
       }),
     );
-    this.solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', {
-      SOLVER_PORT: String(solverPort),
-      SOLVER_THREADS: String(options.solverThreads ?? 1),
-    });
+    this.solver = this.startSolver(solverPort, options.solverThreads ?? 1);
+    this.schedulerEnv = options.schedulerEnv ?? {};
     this.scheduler = this.startScheduler();
     this.api = new AppProcess('api', 'apps/api/dist/server.js', {
       PORT: String(apiPort),
@@ -78,8 +80,15 @@ export class Stack {
       GPUQ_CONFIG: this.configPath,
       SCHEDULER_SHUTDOWN_GRACE_S: '2',
       SCHEDULER_METRICS_PORT: '0',
+      ...this.schedulerEnv,
       ...env,
     });
+  }
+
+  /** solver-cpu on this stack's port (again, after a test stopped it). */
+  startSolver(port = Number(new URL(this.solverUrl).port), threads = 1): AppProcess {
+    this.solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port), SOLVER_THREADS: String(threads) });
+    return this.solver;
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
@@ -115,12 +124,37 @@ export class Stack {
     );
   }
 
+  private client: Redis | undefined;
+
+  /** A Redis client on this stack's database, for looking behind the API. */
+  redis(): Redis {
+    this.client ??= new Redis(this.redisUrl, { maxRetriesPerRequest: 2 });
+    return this.client;
+  }
+
+  /** Cancels a job the way the API does: a durable flag, then a message to every scheduler. */
+  async cancel(id: string): Promise<void> {
+    await this.redis().set(keys.jobCancel(id), JSON.stringify({ at: Date.now() }));
+    await this.redis().publish(CANCEL_CHANNEL, id);
+  }
+
+  async inventory(): Promise<Inventory | undefined> {
+    const text = await this.redis().get(keys.inventory);
+    return text ? Inventory.parse(JSON.parse(text)) : undefined;
+  }
+
+  async heartbeats(): Promise<Record<string, SchedulerHeartbeat>> {
+    const all = await this.redis().hgetall(keys.schedulers);
+    return Object.fromEntries(Object.entries(all).map(([id, text]) => [id, SchedulerHeartbeat.parse(JSON.parse(text))]));
+  }
+
   /** Process logs, for a failing assertion's message. */
   logs(): string {
     return [this.solver, this.scheduler, this.api].map((p) => `--- ${p.name}\n${p.tail()}`).join('\n');
   }
 
   async stop(): Promise<void> {
+    await this.client?.quit();
     await Promise.all([this.api?.stop(), this.scheduler?.stop()]);
     await this.solver?.stop();
     rmSync(this.dir, { recursive: true, force: true });

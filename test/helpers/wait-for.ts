@@ -5,13 +5,14 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-export async function waitFor<T>(check: () => Promise<T | false | undefined> | T | false | undefined, options: WaitOptions): Promise<T> {
+/** Resolves with the first value of `check` that is not false, null or undefined. */
+export async function waitFor<T>(check: () => Promise<T | false | null | undefined> | T | false | null | undefined, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== false && value !== undefined) return value;
+      if (value !== false && value !== null && value !== undefined) return value;
     } catch (err) {
       lastError = err;
     }

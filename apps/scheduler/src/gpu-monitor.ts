@@ -76,6 +76,7 @@ export class GpuMonitor {
       this.log.warn({ err, failures: this.failures }, 'polling nvidia-smi failed');
       if (this.failures === FAILURES_BEFORE_DRAIN) {
         for (const gpu of this.ledger.specs()) this.health.setDriverFault(gpu.id, `nvidia-smi fails: ${(err as Error).message}`);
+        this.onChange();
       }
     } finally {
       this.isPolling = false;

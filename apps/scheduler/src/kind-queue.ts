@@ -35,6 +35,8 @@ export class KindQueue {
       prefix: BULLMQ_PREFIX,
       autorun: false,
       lockDuration: options.lockDurationMs,
+      // Look for lapsed locks as often as one can lapse, so a dead scheduler's jobs come back soon.
+      stalledInterval: options.lockDurationMs,
       // A restart of the scheduler returns its jobs through the stalled check; allow a few.
       maxStalledCount: 3,
     });

@@ -83,6 +83,7 @@ export async function buildSolverApp(options: SolverAppOptions) {
     };
     store.add(solveRequest);
     pool.submit(solveRequest);
+    request.log.info({ cuoptReqId: solveRequest.id, bytes: body.length, queued: pool.queuedCount() }, 'accepted a request');
     return { reqId: solveRequest.id } satisfies cuopt.SubmitReply;
   });
 

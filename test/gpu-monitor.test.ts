@@ -1,0 +1,101 @@
+// The scheduler polling nvidia-smi (a fake that prints the real one's formats from a state file):
+// memory used by processes that are not ours is not handed out, a GPU the driver reports broken is
+// drained, and both show in the published inventory and the job's pending reason.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONTRACTS_LP } from './fixtures/problems.js';
+import { ROOT } from './helpers/app-process.js';
+import { Stack } from './helpers/stack.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const UUID = 'GPU-0b0c0d0e-0000-4000-8000-000000000001';
+const FAKE = join(ROOT, 'test', 'fakes', 'nvidia-smi.mjs');
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+async function startWithFakeSmi(): Promise<{ stack: Stack; setState: (state: object) => void }> {
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'gpuq-smi-')), 'state.json');
+  const setState = (state: object) => writeFileSync(stateFile, JSON.stringify(state));
+  // An unknown process (pid 1, which always exists) holds 6000 MiB: not one of our jobs.
+  setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 6_000 }], apps: [{ gpuUuid: UUID, pid: 1, usedMb: 6_000 }] });
+  const s = await Stack.start({
+    gpus: [{ id: 'gpu0', vramMb: 10_000, uuid: UUID }],
+    scheduler: { gpuMonitor: { command: FAKE, intervalMs: 200 } },
+    schedulerEnv: { FAKE_NVIDIA_SMI_STATE: stateFile },
+  });
+  return { stack: s, setState };
+}
+
+describe('GPU memory and health from nvidia-smi', () => {
+  it('does not hand out memory another process uses, and places the job once it is freed', async () => {
+    const started = await startWithFakeSmi();
+    stack = started.stack;
+    await waitFor(async () => (await stack!.inventory())?.gpus[0]?.notOursMb === 6_000, { what: 'the monitor to see the other process' });
+    const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 5_000 } });
+    const waiting = await waitFor(async () => {
+      const view = await stack!.job(job.id);
+      return view.pendingReason?.startsWith('needs') ? view : undefined;
+    }, { what: 'the job to wait' });
+    expect(waiting.pendingReason).toBe('needs 5000 MiB; largest free is 4000 MiB on gpu0; 0 jobs ahead');
+    expect((await stack.inventory())!.gpus[0]).toMatchObject({ totalMb: 10_000, notOursMb: 6_000, usableMb: 4_000, freeMb: 4_000, drainedReason: null });
+
+    started.setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 0 }], apps: [] });
+    expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
+  });
+
+  it('drains a GPU the driver reports broken, says so, and takes it back when it recovers', async () => {
+    const started = await startWithFakeSmi();
+    stack = started.stack;
+    started.setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 0, fault: '[GPU requires reset]' }], apps: [] });
+    await waitFor(async () => (await stack!.inventory())?.gpus[0]?.drainedReason, { what: 'the GPU to be drained' });
+    expect((await stack.inventory())!.gpus[0]!.drainedReason).toBe('the driver reports [GPU requires reset]');
+    const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
+    const waiting = await waitFor(async () => (await stack!.job(job.id)).pendingReason?.startsWith('every GPU') && (await stack!.job(job.id)), { what: 'the job to wait' });
+    expect(waiting.pendingReason).toBe('every GPU it may use is drained (gpu0: the driver reports [GPU requires reset]); 0 jobs ahead');
+
+    started.setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 0 }], apps: [] });
+    expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
+    expect((await stack.inventory())!.gpus[0]!.drainedReason).toBeNull();
+  });
+
+  it('drains every GPU while nvidia-smi itself keeps failing', async () => {
+    const started = await startWithFakeSmi();
+    stack = started.stack;
+    started.setState({ fail: 'NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver.' });
+    await waitFor(async () => (await stack!.inventory())?.gpus[0]?.drainedReason, { what: 'the GPU to be drained' });
+    expect((await stack.inventory())!.gpus[0]!.drainedReason).toMatch(/^nvidia-smi fails: .*couldn't communicate with the NVIDIA driver/);
+  });
+});
+
+describe('metrics', () => {
+  it('exports the scheduler’s metrics on its own /metrics', async () => {
+    stack = await Stack.start();
+    await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+    const url = (await stack.scheduler.waitForLog((l) => l.msg === 'scheduler starting', 'start')).metrics as string;
+    const text = await (await fetch(url)).text();
+    for (const name of [
+      'gpuq_scheduler_active 1',
+      'gpuq_queue_depth{kind="solve",state="waiting"}',
+      'gpuq_window_jobs{kind="solve"}',
+      'gpuq_placements_total{kind="solve",gpu="gpu0"} 1',
+      'gpuq_submit_to_dispatch_seconds_count{kind="solve"} 1',
+      'gpuq_job_run_seconds_count{kind="solve",outcome="succeeded"} 1',
+      'gpuq_gpu_vram_total_bytes{gpu="gpu0"} 25769803776',
+      'gpuq_gpu_vram_reserved_bytes{gpu="gpu0"} 0',
+      'gpuq_gpu_vram_used_bytes{gpu="gpu0"}',
+      'gpuq_gpu_vram_not_ours_bytes{gpu="gpu0"}',
+      'gpuq_gpu_drained{gpu="gpu0"} 0',
+      'gpuq_job_retries_total',
+      'gpuq_job_timeouts_total',
+      'gpuq_vram_estimate_overruns_total',
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+});
