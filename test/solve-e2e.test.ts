@@ -84,7 +84,7 @@ describe('solve jobs end to end', () => {
 describe('VRAM packing end to end', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ gpus: [{ id: 'gpu0', vramMb: 10_000 }] });
+    stack = await Stack.start({ gpus: [{ id: 'gpu0', vramMb: 10_000 }], scheduler: { windowPerKind: 2 } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -111,6 +111,22 @@ describe('VRAM packing end to end', () => {
     expect(solverResponse(a).status).toBe('FeasibleFound');
     const [earlier, later] = a.startedAt! <= b.startedAt! ? [a, b] : [b, a];
     expect(later.startedAt!).toBeGreaterThanOrEqual(earlier.finishedAt!);
+  });
+
+  it('gives a queued job its position: jobs held by the scheduler and jobs queued ahead', async () => {
+    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(2), resources: { vramMb: 9_000 } });
+    await stack.waitForJob(blocker.id, ['running']);
+    const jobs: JobView[] = [];
+    for (let i = 0; i < 4; i++) jobs.push(await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 5_000 }, priority: 40 }));
+    // The window holds two (windowPerKind: 2); the other two wait in the queue, in order.
+    const last = await waitFor(async () => {
+      const view = await stack.job(jobs[3]!.id);
+      return view.queuePosition === 3 ? view : undefined;
+    }, { what: 'the last job to stand fourth' });
+    expect(last.pendingReason).toBe('waiting for the scheduler to take it: 3 jobs ahead (2 held by the scheduler, 1 queued)');
+    const firstHeld = await stack.job(jobs[0]!.id);
+    expect(firstHeld).toMatchObject({ queuePosition: 0, pendingReason: 'needs 5000 MiB; largest free is 1000 MiB on gpu0; 0 jobs ahead' });
+    for (const job of jobs) expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
   });
 
   it('fails at once, with the reason, a job larger than every GPU', async () => {

@@ -114,14 +114,19 @@ export class Stack {
   }
 
   /** Waits until the job reaches one of `statuses` (a terminal one by default). */
-  waitForJob(id: string, statuses: JobView['status'][] = ['succeeded', 'failed', 'cancelled'], timeoutMs = 30_000): Promise<JobView> {
-    return waitFor(
-      async () => {
-        const view = await this.job(id);
-        return statuses.includes(view.status) ? view : undefined;
-      },
-      { what: `job ${id} to be ${statuses.join(' or ')}`, timeoutMs, intervalMs: 25 },
-    );
+  async waitForJob(id: string, statuses: JobView['status'][] = ['succeeded', 'failed', 'cancelled'], timeoutMs = 30_000): Promise<JobView> {
+    let last: JobView | undefined;
+    try {
+      return await waitFor(
+        async () => {
+          last = await this.job(id);
+          return statuses.includes(last.status) ? last : undefined;
+        },
+        { what: `job ${id} to be ${statuses.join(' or ')}`, timeoutMs, intervalMs: 25 },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nlast view: ${JSON.stringify({ ...last, result: undefined })}\n${this.logs()}`);
+    }
   }
 
   private client: Redis | undefined;
@@ -138,8 +143,10 @@ export class Stack {
     await this.redis().publish(CANCEL_CHANNEL, id);
   }
 
+  /** The inventory of the box whose scheduler is active. */
   async inventory(): Promise<Inventory | undefined> {
-    const text = await this.redis().get(keys.inventory);
+    const active = Object.values(await this.heartbeats()).find((h) => h.role === 'active');
+    const text = active ? await this.redis().get(keys.inventory(active.boxId)) : null;
     return text ? Inventory.parse(JSON.parse(text)) : undefined;
   }
 

@@ -3,6 +3,7 @@
 import type { Queue } from 'bullmq';
 import {
   bullJobOptions,
+  bullmqKey,
   JobData,
   keys,
   kindOfJobId,
@@ -18,6 +19,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from '@gpuq/runtime';
 import { ApiError } from './errors.js';
+import { readSchedulerState, standingOf } from './scheduler-state.js';
 
 export class JobStore {
   constructor(
@@ -57,7 +59,11 @@ export class JobStore {
     const kind = kindOfJobId(id) as Kind | undefined;
     const queue = kind ? this.queues.get(kind) : undefined;
     if (!queue) return undefined;
-    const job = await queue.getJob(id);
+    // The state first, then the job: once the state is terminal the job's fields no longer change,
+    // so a finished job is always shown with its final attempts, result and error.
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') return undefined;
+    const [job, runFields] = await Promise.all([queue.getJob(id), this.redis.hgetall(keys.jobRun(id))]);
     if (!job) return undefined;
     const data = JobData.safeParse(job.data);
     if (!data.success) {
@@ -65,7 +71,6 @@ export class JobStore {
       throw new ApiError('internal_error');
     }
     if (tenant !== undefined && data.data.tenant !== tenant) return undefined;
-    const [state, runFields] = await Promise.all([job.getState(), this.redis.hgetall(keys.jobRun(id))]);
     const run = RunRecord.safeParse(runFields);
     if (!run.success) this.log.warn({ jobId: id, issues: run.error.issues }, 'run record does not match the schema');
     const facts: QueuedJobFacts = {
@@ -79,6 +84,11 @@ export class JobStore {
       returnvalue: job.returnvalue,
       failedReason: job.failedReason,
     };
-    return toJobView(facts, run.success ? run.data : {});
+    // A job no scheduler has fetched yet: say how many are ahead, and whether any scheduler runs its kind.
+    const standing =
+      state === 'prioritized' || state === 'waiting'
+        ? standingOf(await readSchedulerState(this.redis), data.data.kind, (await this.redis.zrank(bullmqKey(data.data.kind, 'prioritized'), id)) ?? 0)
+        : undefined;
+    return toJobView(facts, run.success ? run.data : {}, standing);
   }
 }

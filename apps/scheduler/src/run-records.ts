@@ -21,20 +21,21 @@ export class RunRecords {
   /** Fetched and locked with `token`: kept so a successor can adopt the lock after a crash. */
   async held(jobId: string, attempt: number, token: string): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.writer.write(keys.jobRun(jobId), { del: ['pendingReason'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
+    await this.writer.write(keys.jobRun(jobId), { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
   }
 
-  /** Writes the reason only when it changed since the last write. */
-  async pending(jobId: string, reason: string): Promise<void> {
-    if (this.lastReason.get(jobId) === reason) return;
-    this.lastReason.set(jobId, reason);
-    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ pendingReason: reason }) });
+  /** Writes the reason only when it (or the position) changed since the last write. */
+  async pending(jobId: string, reason: string, ahead: number): Promise<void> {
+    const text = `${ahead}:${reason}`;
+    if (this.lastReason.get(jobId) === text) return;
+    this.lastReason.set(jobId, text);
+    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ pendingReason: reason, ahead }) });
   }
 
   async running(jobId: string, fields: { attempt: number; gpu: string; vramMb: number; startedAt: number; token: string }): Promise<void> {
     this.lastReason.delete(jobId);
     await this.writer.write(keys.jobRun(jobId), {
-      del: ['pendingReason', 'handle', 'finishedAt', 'progress'],
+      del: ['pendingReason', 'ahead', 'handle', 'finishedAt', 'progress'],
       set: runRecordFields({ phase: 'running', ...fields }),
       persist: true,
     });
@@ -52,7 +53,7 @@ export class RunRecords {
   async ended(jobId: string, fields: { finishedAt: number; error?: JobError }): Promise<void> {
     this.lastReason.delete(jobId);
     await this.writer.write(keys.jobRun(jobId), {
-      del: ['pendingReason', 'token'],
+      del: ['pendingReason', 'ahead', 'token'],
       set: runRecordFields({ phase: 'ended', ...fields }),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,

@@ -43,6 +43,8 @@ export class Scheduler {
   private readonly core: SchedulerCore<HeldJob>;
   private readonly queues = new Map<string, KindQueue>();
   private readonly running = new Map<string, Attempt>();
+  /** Jobs fetched and not yet held or done with, by kind: they count against the window too. */
+  private readonly taking = new Map<string, number>();
   private readonly records: RunRecords;
   private readonly cancels: CancelListener;
   private readonly health: GpuHealth;
@@ -72,8 +74,16 @@ export class Scheduler {
           kind,
           connection: options.connection,
           lockDurationMs: config.scheduler.lockDurationMs,
-          hasRoom: () => !this.isStopping && this.core.window.countOf(kind) < config.scheduler.windowPerKind,
-          onJob: (job, token) => void this.onJob(kind, job, token).catch((err) => log.error({ err, jobId: job.id }, 'could not take the job')),
+          hasRoom: () => !this.isStopping && this.core.window.countOf(kind) + (this.taking.get(kind) ?? 0) < config.scheduler.windowPerKind,
+          onJob: (job, token) => {
+            this.taking.set(kind, (this.taking.get(kind) ?? 0) + 1);
+            void this.onJob(kind, job, token)
+              .catch((err) => log.error({ err, jobId: job.id }, 'could not take the job'))
+              .finally(() => {
+                this.taking.set(kind, (this.taking.get(kind) ?? 1) - 1);
+                this.queues.get(kind)?.notifyRoom();
+              });
+          },
           onLockLost: (ids) => this.onLockLost(ids),
           log,
         }),
@@ -179,6 +189,8 @@ export class Scheduler {
     this.core.hold(held);
     this.records.held(held.id, held.attempt, held.token).catch((err) => this.log.warn({ err, jobId: held.id }, 'could not record the held job'));
     this.requestPlan();
+    // The inventory counts held jobs: the API places queued jobs behind them.
+    this.requestPublish();
   }
 
   /** Re-attaches to a previous attempt's work, reserving the VRAM it is using where it runs. */
@@ -211,7 +223,9 @@ export class Scheduler {
         void failAttempt(this.runnerContext(job.kind), job, new JobFailure('never_fits', decision.reason, false), this.log.child({ jobId: job.id }));
       } else {
         const ahead = decision.ahead === 1 ? '1 job ahead' : `${decision.ahead} jobs ahead`;
-        this.records.pending(job.id, `${decision.reason}; ${ahead}`).catch((err) => this.log.warn({ err, jobId: job.id }, 'could not record the pending reason'));
+        this.records
+          .pending(job.id, `${decision.reason}; ${ahead}`, decision.ahead)
+          .catch((err) => this.log.warn({ err, jobId: job.id }, 'could not record the pending reason'));
       }
     }
     for (const kind of freed) this.queues.get(kind)?.notifyRoom();
@@ -266,6 +280,7 @@ export class Scheduler {
       void failAttempt(this.runnerContext(held.kind), held, new JobFailure('cancelled', 'cancelled on request', false), this.log.child({ jobId }));
       this.queues.get(held.kind)?.notifyRoom();
       this.requestPlan();
+      this.requestPublish();
       return;
     }
     const attempt = this.running.get(jobId);
@@ -286,6 +301,7 @@ export class Scheduler {
       if (attempt) this.stop(attempt, 'lock-lost');
     }
     this.requestPlan();
+    this.requestPublish();
   }
 
   private onGpusChanged(): void {
@@ -349,7 +365,7 @@ export class Scheduler {
       if (gpu.utilizationPercent !== null) metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
     }
     for (const [kind, n] of Object.entries(inventory.heldByKind)) metrics.windowJobs.set({ kind }, n);
-    await new FencedWriter(this.options.redis, this.options.lease.fenceKey, () => this.options.lease.fence).write(keys.inventory, { value: JSON.stringify(inventory) });
+    await new FencedWriter(this.options.redis, this.options.lease.fenceKey, () => this.options.lease.fence).write(keys.inventory(this.options.boxId), { value: JSON.stringify(inventory) });
   }
 
   /**

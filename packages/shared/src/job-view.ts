@@ -18,6 +18,15 @@ export interface QueuedJobFacts {
   progress?: unknown;
 }
 
+/** Where a job that no scheduler has fetched yet stands. */
+export interface QueueStanding {
+  /** Jobs of its kind the scheduler holds: they are placed first. */
+  heldByScheduler: number;
+  /** Jobs queued ahead of it. */
+  queuedAhead: number;
+  isSchedulerRunning: boolean;
+}
+
 const STALLED = /stalled more than allowable limit/i;
 
 function statusOf(job: QueuedJobFacts, run: RunRecord): JobStatus {
@@ -27,7 +36,8 @@ function statusOf(job: QueuedJobFacts, run: RunRecord): JobStatus {
     case 'failed':
       return run.error?.code === 'cancelled' ? 'cancelled' : 'failed';
     case 'active':
-      return run.phase === 'running' && run.attempt === job.attemptsStarted ? 'running' : 'queued';
+      // 'ended' while BullMQ still has it active: the attempt is being recorded as finished.
+      return run.phase !== 'held' && run.phase !== undefined && run.attempt === job.attemptsStarted ? 'running' : 'queued';
     default:
       return 'queued';
   }
@@ -39,18 +49,27 @@ function errorOf(job: QueuedJobFacts, run: RunRecord): JobError {
   return { code: STALLED.test(message) ? 'stalled' : 'internal', message };
 }
 
-function pendingReasonOf(job: QueuedJobFacts, run: RunRecord): string {
-  if (job.state === 'active' && run.phase === 'held' && run.attempt === job.attemptsStarted && run.pendingReason) {
-    return run.pendingReason;
-  }
+const isHeldNow = (job: QueuedJobFacts, run: RunRecord) => job.state === 'active' && run.phase === 'held' && run.attempt === job.attemptsStarted;
+
+function pendingReasonOf(job: QueuedJobFacts, run: RunRecord, standing: QueueStanding | undefined): string {
+  if (isHeldNow(job, run) && run.pendingReason) return run.pendingReason;
   if (job.state === 'delayed' && run.error) {
-    return `retrying after attempt ${job.attemptsMade} of ${job.data.maxAttempts} failed: ${run.error.message}`;
+    return `retrying after attempt ${run.attempt ?? job.attemptsMade} of ${job.data.maxAttempts} failed: ${run.error.message}`;
   }
   if (job.state === 'active') return 'the scheduler is placing it';
-  return 'waiting in the queue for the scheduler';
+  if (!standing) return 'waiting in the queue for the scheduler';
+  if (!standing.isSchedulerRunning) return `no scheduler is running ${job.data.kind} jobs; it waits in the queue until one starts`;
+  const ahead = standing.heldByScheduler + standing.queuedAhead;
+  return `waiting for the scheduler to take it: ${ahead} ${ahead === 1 ? 'job' : 'jobs'} ahead (${standing.heldByScheduler} held by the scheduler, ${standing.queuedAhead} queued)`;
 }
 
-export function toJobView(job: QueuedJobFacts, run: RunRecord): JobView {
+function positionOf(job: QueuedJobFacts, run: RunRecord, standing: QueueStanding | undefined): number | null {
+  if (isHeldNow(job, run)) return run.ahead ?? null;
+  if (standing && job.state !== 'active' && job.state !== 'delayed') return standing.heldByScheduler + standing.queuedAhead;
+  return null;
+}
+
+export function toJobView(job: QueuedJobFacts, run: RunRecord, standing?: QueueStanding): JobView {
   const status = statusOf(job, run);
   const isFinished = status === 'succeeded' || status === 'failed' || status === 'cancelled';
   return {
@@ -66,7 +85,8 @@ export function toJobView(job: QueuedJobFacts, run: RunRecord): JobView {
     startedAt: run.startedAt ?? null,
     finishedAt: isFinished ? (job.finishedOn ?? run.finishedAt ?? null) : null,
     placement: run.gpu && run.vramMb ? { gpu: run.gpu, vramMb: run.vramMb } : null,
-    pendingReason: status === 'queued' ? pendingReasonOf(job, run) : null,
+    pendingReason: status === 'queued' ? pendingReasonOf(job, run, standing) : null,
+    queuePosition: status === 'queued' ? positionOf(job, run, standing) : null,
     progress: run.progress ?? null,
     result: status === 'succeeded' ? (job.returnvalue ?? null) : null,
     error: status === 'failed' || status === 'cancelled' ? errorOf(job, run) : null,

@@ -96,6 +96,7 @@ export const JobView = z.object({
   finishedAt: z.number().int().nullable(),
   placement: Placement.nullable(),
   pendingReason: z.string().nullable().describe('While queued: why the job is not running yet, in plain words.'),
+  queuePosition: z.number().int().nullable().describe('While queued: how many jobs will be placed before it (0: it is next).'),
   progress: z.unknown().nullable(),
   result: z.unknown().nullable(),
   error: JobError.nullable(),

@@ -27,6 +27,8 @@ export const RunRecord = z.object({
   startedAt: z.coerce.number().int().optional(),
   finishedAt: z.coerce.number().int().optional(),
   pendingReason: z.string().optional(),
+  /** Held jobs placed before this one in the scheduler's last pass. */
+  ahead: z.coerce.number().int().optional(),
   /** The worker's handle: a cuOpt reqId, a container id. */
   handle: z.string().optional(),
   /** The BullMQ lock token of the current attempt, so a successor scheduler can adopt the job. */

@@ -29,9 +29,19 @@ describe('toJobView', () => {
     expect(view).toMatchObject({ status: 'queued', pendingReason: 'waiting in the queue for the scheduler', placement: null, result: null, error: null });
   });
 
-  it('shows a held job as queued with the scheduler’s reason', () => {
-    const run: RunRecord = { phase: 'held', attempt: 1, pendingReason: 'needs 40960 MiB; largest free is 22528 MiB on gpu1; 3 jobs ahead' };
-    expect(toJobView(facts({ state: 'active', attemptsStarted: 1 }), run)).toMatchObject({ status: 'queued', pendingReason: run.pendingReason });
+  it('shows a held job as queued with the scheduler’s reason and position', () => {
+    const run: RunRecord = { phase: 'held', attempt: 1, pendingReason: 'needs 40960 MiB; largest free is 22528 MiB on gpu1; 3 jobs ahead', ahead: 3 };
+    expect(toJobView(facts({ state: 'active', attemptsStarted: 1 }), run)).toMatchObject({ status: 'queued', pendingReason: run.pendingReason, queuePosition: 3 });
+  });
+
+  it('places a job not yet fetched behind the held ones, and says when no scheduler runs its kind', () => {
+    expect(toJobView(facts({ state: 'prioritized' }), {}, { heldByScheduler: 2, queuedAhead: 5, isSchedulerRunning: true })).toMatchObject({
+      pendingReason: 'waiting for the scheduler to take it: 7 jobs ahead (2 held by the scheduler, 5 queued)',
+      queuePosition: 7,
+    });
+    expect(toJobView(facts({ state: 'prioritized' }), {}, { heldByScheduler: 0, queuedAhead: 0, isSchedulerRunning: false }).pendingReason).toBe(
+      'no scheduler is running solve jobs; it waits in the queue until one starts',
+    );
   });
 
   it('shows running only for the current attempt', () => {
@@ -52,7 +62,7 @@ describe('toJobView', () => {
   });
 
   it('explains a retry that is waiting out its backoff', () => {
-    const run: RunRecord = { phase: 'ended', error: { code: 'worker_unavailable', message: 'cannot reach the solver' } };
+    const run: RunRecord = { phase: 'ended', attempt: 1, error: { code: 'worker_unavailable', message: 'cannot reach the solver' } };
     expect(toJobView(facts({ state: 'delayed', attemptsMade: 1 }), run).pendingReason).toBe('retrying after attempt 1 of 3 failed: cannot reach the solver');
   });
 

@@ -29,7 +29,9 @@ export class HttpExecutor implements Executor {
   }
 
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
-    const reqId = await this.submit(job.input, signal);
+    // The submit is never cut off half-way: the server might accept a body whose reqId we never
+    // read, and solve it with no one to stop it. An abort meanwhile is acted on once it answers.
+    const reqId = await this.submit(job.input, AbortSignal.timeout(this.config.requestTimeoutMs));
     hooks.onHandle(reqId);
     return this.follow(reqId, job, signal);
   }
@@ -39,6 +41,7 @@ export class HttpExecutor implements Executor {
     const log = this.log.child({ jobId: job.jobId, reqId });
     let result: unknown;
     try {
+      signal.throwIfAborted();
       result = await this.poll(reqId, signal);
     } catch (err) {
       // A handed-over attempt keeps running, with its stored solution, for whoever re-attaches.
