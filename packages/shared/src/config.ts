@@ -30,7 +30,22 @@ export const HttpExecutorConfig = z.strictObject({
 });
 export type HttpExecutorConfig = z.infer<typeof HttpExecutorConfig>;
 
-export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig]);
+/**
+ * A local program per job (a dev box, bare metal): the job's input as JSON on stdin, its result as
+ * the last line of stdout (a JSON document), its GPU in CUDA_VISIBLE_DEVICES. The command comes
+ * from config only, never from a request. Exit code 65 (EX_DATAERR) means the input is invalid.
+ */
+export const ProcessExecutorConfig = z.strictObject({
+  type: z.literal('process'),
+  command: z.array(z.string().min(1)).min(1),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  /** After SIGTERM, how long the process has before SIGKILL. */
+  killGraceMs: z.number().int().nonnegative().default(5_000),
+});
+export type ProcessExecutorConfig = z.infer<typeof ProcessExecutorConfig>;
+
+export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig, ProcessExecutorConfig]);
 export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
 
 interface KindDefaults {

@@ -3,6 +3,7 @@ import type { GpuqConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import type { Executor } from './executor.js';
 import { HttpExecutor } from './http.js';
+import { ProcessExecutor } from './process.js';
 
 export * from './executor.js';
 
@@ -13,6 +14,9 @@ export function createExecutors(config: GpuqConfig, log: Logger): Map<string, Ex
     switch (executor.type) {
       case 'http':
         executors.set(kind, new HttpExecutor(executor, log.child({ kind, executor: 'http', url: executor.url })));
+        break;
+      case 'process':
+        executors.set(kind, new ProcessExecutor(executor, log.child({ kind, executor: 'process' })));
         break;
     }
   }

@@ -1,0 +1,97 @@
+// The process executor end to end, and what it makes observable: each job's own GPU memory
+// (attributed by pid through nvidia-smi), the overrun of a job that used more than it reserved,
+// and the VRAM estimate a kind learns from its jobs' peaks.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONTRACTS_LP } from './fixtures/problems.js';
+import { ROOT } from './helpers/app-process.js';
+import { Stack } from './helpers/stack.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const UUID = 'GPU-0b0c0d0e-0000-4000-8000-000000000002';
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+let appsDir = '';
+
+function fakeGpuBox(useMb: number, durationMs: number, overrides: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gpuq-proc-'));
+  appsDir = mkdtempSync(join(dir, 'apps-'));
+  const stateFile = join(dir, 'smi.json');
+  writeFileSync(stateFile, JSON.stringify({ gpus: [{ index: 0, uuid: UUID, name: 'Fake L4', totalMb: 24_000, usedMb: 0 }], appsDir }));
+  return Stack.start({
+    gpus: [{ id: 'gpu0', vramMb: 24_000, uuid: UUID }],
+    scheduler: { gpuMonitor: { command: join(ROOT, 'test/fakes/nvidia-smi.mjs'), intervalMs: 100 }, vramEstimates: { minSamples: 3, percentile: 100, margin: 0 } },
+    schedulerEnv: { FAKE_NVIDIA_SMI_STATE: stateFile },
+    solve: {
+      defaultVramMb: 2_000,
+      executor: {
+        type: 'process',
+        command: [process.execPath, join(ROOT, 'test/fakes/gpu-job.mjs')],
+        env: { FAKE_APPS_DIR: appsDir, FAKE_USE_MB: String(useMb), FAKE_DURATION_MS: String(durationMs) },
+      },
+      ...overrides,
+    },
+  });
+}
+
+describe('the process executor', () => {
+  it('runs the configured program on the job’s GPU, with the input on stdin and the result from stdout', async () => {
+    stack = await fakeGpuBox(1_000, 300);
+    const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+    expect(done.status, stack.logs()).toBe('succeeded');
+    expect(done.result).toEqual({ ok: true, inputBytes: JSON.stringify({ ...CONTRACTS_LP }).length, gpu: 'gpu0' });
+    expect(done.progress).toEqual({ phase: 'running' });
+  });
+
+  it('learns a kind’s VRAM from its jobs’ peaks, and reports the ones that used more than they reserved', async () => {
+    // Every job uses 3000 MiB; the kind's default is 2000.
+    stack = await fakeGpuBox(3_000, 800);
+    for (let i = 0; i < 3; i++) {
+      const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+      expect(done.placement, stack.logs()).toEqual({ gpu: 'gpu0', vramMb: 2_000 });
+    }
+    const overruns = stack.scheduler.lines.filter((l) => l.msg === 'the job used more VRAM than it reserved');
+    expect(overruns).toHaveLength(3);
+    expect(overruns[0]).toMatchObject({ peakMb: 3_000, reservedMb: 2_000, estimate: 'estimated' });
+    // Three samples, each 1.5 × the estimate: the next job reserves 3000.
+    const learned = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+    expect(learned.placement).toEqual({ gpu: 'gpu0', vramMb: 3_000 });
+    expect(stack.scheduler.lines.find((l) => l.jobId === learned.id && l.msg === 'dispatched')).toMatchObject({ estimate: 'learned' });
+  });
+
+  it('fails a job the program says is invalid (exit 65) without retrying', async () => {
+    stack = await fakeGpuBox(100, 10, {
+      maxAttempts: 2,
+      backoffMs: 50,
+      executor: { type: 'process', command: [process.execPath, '-e', 'process.stderr.write("row 3 is empty"); process.exit(Number(process.env.CODE))'], env: { CODE: '65' } },
+    });
+    const invalid = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+    expect(invalid).toMatchObject({ status: 'failed', attempts: { made: 1 }, error: { code: 'invalid_input', message: 'the program rejected the input: row 3 is empty' } });
+  });
+
+  it('stops the program at the timeout', async () => {
+    stack = await fakeGpuBox(100, 60_000);
+    const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP, timeoutSeconds: 1 })).id);
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'timed_out' } });
+    // The program announced itself and never got to clean up: its pid must be gone.
+    const [pid] = readdirSync(appsDir).map(Number);
+    expect(pid).toBeGreaterThan(0);
+    await waitFor(() => !isAlive(pid!), { what: `process ${pid} to be gone`, timeoutMs: 10_000 });
+  });
+});
