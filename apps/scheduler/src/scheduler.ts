@@ -3,7 +3,7 @@
 // the next pass. Every wake-up is an event (a job fetched, a job finished, a GPU freed, a
 // cancel), never a timer. It runs only while this process holds its box's lease.
 import type { Job, RedisOptions } from 'bullmq';
-import { JobData, keys, type GpuqConfig, type Inventory } from '@gpuq/shared';
+import { JobData, type GpuqConfig } from '@gpuq/shared';
 import type { Logger, Redis } from '@gpuq/runtime';
 import { CancelListener } from './cancellation.js';
 import { HandedOver, JobFailure, type Executor } from './executors/index.js';
@@ -12,6 +12,7 @@ import { GpuHealth } from './gpu-health.js';
 import { GpuMonitor } from './gpu-monitor.js';
 import type { HeldJob, Reattachment } from './held-job.js';
 import type { GpuSpec } from './inventory.js';
+import { InventoryPublisher } from './inventory-publisher.js';
 import { failAttempt, runAttempt, type Attempt, type RunnerContext, type StopReason } from './job-runner.js';
 import { KindQueue } from './kind-queue.js';
 import type { Lease } from './lease.js';
@@ -51,8 +52,8 @@ export class Scheduler {
   private readonly monitor: GpuMonitor | undefined;
   private readonly estimator: VramEstimator;
   private readonly log: Logger;
+  private readonly publisher: InventoryPublisher;
   private isPlanScheduled = false;
-  private isPublishScheduled = false;
   private isStopping = false;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -62,11 +63,25 @@ export class Scheduler {
     this.checkKindGpus();
     const gpusByKind = new Map(Object.entries(config.kinds).flatMap(([kind, k]) => (k.gpus ? [[kind, new Set(k.gpus)] as const] : [])));
     this.core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, gpusByKind));
-    this.records = new RunRecords(options.redis, new FencedWriter(options.redis, options.lease.fenceKey, () => options.lease.fence));
+    const writer = new FencedWriter(options.redis, options.lease.fenceKey, () => options.lease.fence);
+    this.records = new RunRecords(options.redis, writer);
     this.cancels = new CancelListener(options.redis, (jobId) => this.onCancel(jobId), log);
     this.health = new GpuHealth(ledger, config.scheduler.drainAfterFailures, config.scheduler.drainCooldownS * 1000, () => this.onGpusChanged());
     this.monitor = options.smi ? new GpuMonitor(options.smi, ledger, this.health, config.scheduler.gpuMonitor.intervalMs, log, () => this.onGpusChanged()) : undefined;
     this.estimator = new VramEstimator(options.redis, config.scheduler.vramEstimates);
+    this.publisher = new InventoryPublisher(
+      {
+        schedulerId: options.schedulerId,
+        boxId: options.boxId,
+        ledger,
+        monitor: this.monitor,
+        kinds: () => [...this.queues.keys()],
+        heldOf: (kind) => this.core.window.countOf(kind),
+      },
+      writer,
+      options.metrics,
+      log,
+    );
     for (const kind of options.executors.keys()) {
       this.queues.set(
         kind,
@@ -310,62 +325,7 @@ export class Scheduler {
   }
 
   private requestPublish(): void {
-    if (this.isPublishScheduled) return;
-    this.isPublishScheduled = true;
-    setImmediate(() => {
-      this.isPublishScheduled = false;
-      this.publishInventory().catch((err) => this.log.warn({ err }, 'could not publish the GPU inventory'));
-    });
-  }
-
-  inventory(): Inventory {
-    const heldByKind: Record<string, number> = {};
-    for (const kind of this.queues.keys()) heldByKind[kind] = this.core.window.countOf(kind);
-    return {
-      schedulerId: this.options.schedulerId,
-      boxId: this.options.boxId,
-      updatedAt: Date.now(),
-      kinds: [...this.queues.keys()],
-      heldByKind,
-      gpus: this.core.ledger.capacities().map((c) => {
-        const spec = this.core.ledger.spec(c.id)!;
-        const readout = this.monitor?.readout(c.id);
-        return {
-          id: c.id,
-          ...(spec.uuid ? { uuid: spec.uuid } : {}),
-          ...(spec.name ? { name: spec.name } : {}),
-          isSimulated: spec.isSimulated,
-          totalMb: c.totalMb,
-          headroomMb: c.headroomMb,
-          notOursMb: c.notOursMb,
-          usedByUsMb: readout?.usedByUsMb ?? 0,
-          usableMb: c.usableMb,
-          reservedMb: c.reservedMb,
-          freeMb: c.freeMb,
-          jobs: c.jobs,
-          drainedReason: c.drainedReason ?? null,
-          utilizationPercent: readout?.utilizationPercent ?? null,
-          temperatureC: readout?.temperatureC ?? null,
-        };
-      }),
-    };
-  }
-
-  private async publishInventory(): Promise<void> {
-    const inventory = this.inventory();
-    const { metrics } = this.options;
-    const mib = 1024 * 1024;
-    for (const gpu of inventory.gpus) {
-      const labels = { gpu: gpu.id };
-      metrics.vramTotal.set(labels, gpu.totalMb * mib);
-      metrics.vramReserved.set(labels, gpu.reservedMb * mib);
-      metrics.vramUsed.set(labels, gpu.usedByUsMb * mib);
-      metrics.vramNotOurs.set(labels, gpu.notOursMb * mib);
-      metrics.gpuDrained.set(labels, gpu.drainedReason ? 1 : 0);
-      if (gpu.utilizationPercent !== null) metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
-    }
-    for (const [kind, n] of Object.entries(inventory.heldByKind)) metrics.windowJobs.set({ kind }, n);
-    await new FencedWriter(this.options.redis, this.options.lease.fenceKey, () => this.options.lease.fence).write(keys.inventory(this.options.boxId), { value: JSON.stringify(inventory) });
+    this.publisher.request();
   }
 
   /**

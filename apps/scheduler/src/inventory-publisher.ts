@@ -1,0 +1,89 @@
+// Publishes what the box has: every GPU's VRAM (total, headroom, not ours, reserved, free, used by
+// our jobs), jobs, drain reason and readings, and the jobs held per kind. Written to Redis (fenced)
+// for the API, and into the metrics' gauges. Coalesced: many changes in one turn, one write.
+import { keys, type Inventory } from '@gpuq/shared';
+import type { Logger } from '@gpuq/runtime';
+import type { FencedWriter } from './fenced-writes.js';
+import type { GpuMonitor } from './gpu-monitor.js';
+import type { VramLedger } from './ledger.js';
+import type { SchedulerMetrics } from './metrics.js';
+
+const MIB = 1024 * 1024;
+
+export interface InventorySource {
+  schedulerId: string;
+  boxId: string;
+  ledger: VramLedger;
+  monitor: GpuMonitor | undefined;
+  kinds: () => string[];
+  heldOf: (kind: string) => number;
+}
+
+export class InventoryPublisher {
+  private isScheduled = false;
+
+  constructor(
+    private readonly source: InventorySource,
+    private readonly writer: FencedWriter,
+    private readonly metrics: SchedulerMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  /** Publishes at the end of this turn of the event loop. */
+  request(): void {
+    if (this.isScheduled) return;
+    this.isScheduled = true;
+    setImmediate(() => {
+      this.isScheduled = false;
+      this.publish().catch((err) => this.log.warn({ err }, 'could not publish the GPU inventory'));
+    });
+  }
+
+  snapshot(): Inventory {
+    const { ledger, monitor } = this.source;
+    const kinds = this.source.kinds();
+    return {
+      schedulerId: this.source.schedulerId,
+      boxId: this.source.boxId,
+      updatedAt: Date.now(),
+      kinds,
+      heldByKind: Object.fromEntries(kinds.map((kind) => [kind, this.source.heldOf(kind)])),
+      gpus: ledger.capacities().map((c) => {
+        const spec = ledger.spec(c.id)!;
+        const readout = monitor?.readout(c.id);
+        return {
+          id: c.id,
+          ...(spec.uuid ? { uuid: spec.uuid } : {}),
+          ...(spec.name ? { name: spec.name } : {}),
+          isSimulated: spec.isSimulated,
+          totalMb: c.totalMb,
+          headroomMb: c.headroomMb,
+          notOursMb: c.notOursMb,
+          usedByUsMb: readout?.usedByUsMb ?? 0,
+          usableMb: c.usableMb,
+          reservedMb: c.reservedMb,
+          freeMb: c.freeMb,
+          jobs: c.jobs,
+          drainedReason: c.drainedReason ?? null,
+          utilizationPercent: readout?.utilizationPercent ?? null,
+          temperatureC: readout?.temperatureC ?? null,
+        };
+      }),
+    };
+  }
+
+  async publish(): Promise<void> {
+    const inventory = this.snapshot();
+    for (const gpu of inventory.gpus) {
+      const labels = { gpu: gpu.id };
+      this.metrics.vramTotal.set(labels, gpu.totalMb * MIB);
+      this.metrics.vramReserved.set(labels, gpu.reservedMb * MIB);
+      this.metrics.vramUsed.set(labels, gpu.usedByUsMb * MIB);
+      this.metrics.vramNotOurs.set(labels, gpu.notOursMb * MIB);
+      this.metrics.gpuDrained.set(labels, gpu.drainedReason ? 1 : 0);
+      if (gpu.utilizationPercent !== null) this.metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
+    }
+    for (const [kind, n] of Object.entries(inventory.heldByKind)) this.metrics.windowJobs.set({ kind }, n);
+    await this.writer.write(keys.inventory(inventory.boxId), { value: JSON.stringify(inventory) });
+  }
+}
