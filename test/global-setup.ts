@@ -1,7 +1,7 @@
 // Starts one real redis-server for the integration tests and stops it by PID afterwards. Each
 // test takes a database of its own from it (helpers/redis-db.ts), so parallel files never meet.
 import type { TestProject } from 'vitest/node';
-import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@gpuq/testkit';
 
 declare module 'vitest' {
   export interface ProvidedContext {

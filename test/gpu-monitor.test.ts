@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP } from './fixtures/problems.js';
-import { ROOT } from './helpers/app-process.js';
+import { ROOT, waitFor } from '@gpuq/testkit';
 import { Stack } from './helpers/stack.js';
-import { waitFor } from './helpers/wait-for.js';
 
 const UUID = 'GPU-0b0c0d0e-0000-4000-8000-000000000001';
 const FAKE = join(ROOT, 'test', 'fakes', 'nvidia-smi.mjs');

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP } from './fixtures/problems.js';
-import { ROOT } from './helpers/app-process.js';
+import { ROOT, waitFor } from '@gpuq/testkit';
 import { Stack } from './helpers/stack.js';
-import { waitFor } from './helpers/wait-for.js';
 
 const isAlive = (pid: number) => {
   try {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { keys } from '@gpuq/shared';
 import { CONTRACTS_LP, marketSplitMilp } from './fixtures/problems.js';
 import { Stack } from './helpers/stack.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@gpuq/testkit';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -48,6 +48,22 @@ describe('timeouts and retries', () => {
     await stack.solver.stop();
     const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
     expect(done).toMatchObject({ status: 'failed', attempts: { made: 2, max: 2 }, error: { code: 'worker_unavailable' } });
+  });
+});
+
+describe('a job that can never fit', () => {
+  it('submitted while no scheduler ran, is failed at once by the scheduler that finds it, with the reason', async () => {
+    stack = await Stack.start({ gpus: [{ id: 'gpu0', vramMb: 10_000 }] });
+    await stack.scheduler.stop();
+    // No scheduler is up, so the API cannot know the GPUs: it accepts the job.
+    const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 50_000 } });
+    stack.scheduler = stack.startScheduler();
+    const done = await stack.waitForJob(job.id);
+    expect(done).toMatchObject({
+      status: 'failed',
+      attempts: { made: 1 },
+      error: { code: 'never_fits', message: 'needs 50000 MiB but the largest GPU offers 10000 MiB; it can never run here' },
+    });
   });
 });
 

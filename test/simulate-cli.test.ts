@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './helpers/app-process.js';
+import { ROOT } from '@gpuq/testkit';
 
 const run = promisify(execFile);
 const simulate = (...args: string[]) => run(process.execPath, [join(ROOT, 'apps/scheduler/dist/simulate.js'), ...args], { cwd: ROOT });

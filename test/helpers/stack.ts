@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CANCEL_CHANNEL, Inventory, keys, SchedulerHeartbeat, type GpuDeclaration, type JobView } from '@gpuq/shared';
-import { AppProcess } from './app-process.js';
-import { freePort } from './ports.js';
+import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
 import { freshRedisUrl } from './redis-db.js';
-import { waitFor } from './wait-for.js';
 
 export interface StackOptions {
   gpus?: GpuDeclaration[];
@@ -18,6 +16,10 @@ export interface StackOptions {
   solverThreads?: number;
   /** Extra environment for the scheduler (a fake nvidia-smi's state file, say). */
   schedulerEnv?: Record<string, string>;
+  /** Extra environment for the API (keys, webhook secrets). */
+  apiEnv?: Record<string, string>;
+  /** Merged into the config's `api`. */
+  api?: Record<string, unknown>;
 }
 
 export interface HttpResult<T = unknown> {
@@ -36,6 +38,7 @@ export class Stack {
   dir!: string;
   configPath!: string;
   private schedulerEnv: Record<string, string> = {};
+  private apiEnv: Record<string, string> = {};
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const stack = new Stack();
@@ -55,17 +58,15 @@ export class Stack {
       JSON.stringify({
         gpus: options.gpus ?? [{ id: 'gpu0', vramMb: 24_576 }],
         scheduler: options.scheduler ?? {},
+        api: options.api ?? {},
         kinds: { solve: { executor: { type: 'http', url: this.solverUrl }, ...options.solve } },
       }),
     );
     this.solver = this.startSolver(solverPort, options.solverThreads ?? 1);
     this.schedulerEnv = options.schedulerEnv ?? {};
     this.scheduler = this.startScheduler();
-    this.api = new AppProcess('api', 'apps/api/dist/server.js', {
-      PORT: String(apiPort),
-      REDIS_URL: this.redisUrl,
-      GPUQ_CONFIG: this.configPath,
-    });
+    this.apiEnv = options.apiEnv ?? {};
+    this.api = this.startApi(apiPort);
     await Promise.all([
       this.solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready'),
       this.scheduler.waitForLog((l) => l.msg === 'scheduler started', 'started'),
@@ -85,14 +86,19 @@ export class Stack {
     });
   }
 
+  /** An API process on `port` against this stack's Redis (another replica, for multi-replica tests). */
+  startApi(port: number): AppProcess {
+    return new AppProcess('api', 'apps/api/dist/server.js', { PORT: String(port), REDIS_URL: this.redisUrl, GPUQ_CONFIG: this.configPath, ...this.apiEnv });
+  }
+
   /** solver-cpu on this stack's port (again, after a test stopped it). */
   startSolver(port = Number(new URL(this.solverUrl).port), threads = 1): AppProcess {
     this.solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port), SOLVER_THREADS: String(threads) });
     return this.solver;
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
-    const response = await fetch(`${this.apiUrl}${path}`, {
+  async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, base = this.apiUrl): Promise<HttpResult<T>> {
+    const response = await fetch(`${base}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),

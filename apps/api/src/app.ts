@@ -2,34 +2,63 @@
 import Fastify, { LogController } from 'fastify';
 import { bullConnection, type Logger } from '@gpuq/runtime';
 import { KINDS, type GpuqConfig } from '@gpuq/shared';
+import { type KeyRing } from './auth/key-ring.js';
+import { authPlugin } from './plugins/auth.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
-import { jobStorePlugin } from './plugins/job-store.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { queuesPlugin } from './plugins/queues.js';
+import { redisPlugin } from './plugins/redis.js';
+import { storesPlugin } from './plugins/stores.js';
+import { swaggerPlugin } from './plugins/swagger.js';
 import { validationPlugin } from './plugins/validation.js';
+import { batchRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
+import { jobFileRoutes } from './routes/job-files.js';
+import { jobStreamRoutes } from './routes/job-stream.js';
 import { jobRoutes } from './routes/jobs.js';
+import { systemRoutes } from './routes/system.js';
 
 export interface AppOptions {
   config: GpuqConfig;
   redisUrl: string;
   log: Logger;
   maxBodyBytes: number;
+  /** The keys of config and environment together. */
+  keys: KeyRing;
+  webhookSecrets?: Readonly<Record<string, string>>;
+  /** Whether this replica delivers webhooks (default yes). */
+  runsWebhooks?: boolean;
 }
 
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
     loggerInstance: options.log,
     bodyLimit: options.maxBodyBytes,
-    // Request lines at debug: clients poll job status often.
-    logController: new LogController({ disableRequestLogging: (request) => request.method === 'GET' }),
+    // Fastify's two lines per request cost even when filtered out: the metrics plugin writes one
+    // line per request that changes something instead (clients poll job status often).
+    logController: new LogController({ disableRequestLogging: true }),
   });
   // JSON only: a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
+  const connection = { ...bullConnection(options.redisUrl), maxRetriesPerRequest: 2 };
+  await app.register(swaggerPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin);
-  await app.register(queuesPlugin, { kinds: KINDS, connection: { ...bullConnection(options.redisUrl), maxRetriesPerRequest: 2 } });
-  await app.register(jobStorePlugin, { config: options.config, redisUrl: options.redisUrl });
+  await app.register(metricsPlugin);
+  await app.register(redisPlugin, { url: options.redisUrl });
+  await app.register(authPlugin, { keys: options.keys, api: options.config.api });
+  await app.register(queuesPlugin, { kinds: KINDS, connection });
+  await app.register(storesPlugin, {
+    config: options.config,
+    connection,
+    webhookSecrets: { ...Object.fromEntries(Object.entries(options.config.api.tenants).flatMap(([t, s]) => (s.webhookSecret ? [[t, s.webhookSecret]] : []))), ...options.webhookSecrets },
+    runsWebhooks: options.runsWebhooks ?? true,
+  });
   await app.register(healthRoutes);
   await app.register(jobRoutes);
+  await app.register(jobStreamRoutes);
+  await app.register(jobFileRoutes(options.config.artifactsDir));
+  await app.register(batchRoutes);
+  await app.register(systemRoutes);
   return app;
 }

@@ -1,46 +1,95 @@
-// Jobs in Redis as the API sees them: submitting one (the 202 promise: it is in Redis when this
-// returns) and reading one back as its view, merged from the BullMQ job and the run record.
+// Jobs in Redis as the API sees them: submitting (the 202 promise: the job is in Redis when this
+// returns), reading one back as its view (the BullMQ job merged with the scheduler's run record),
+// listing a tenant's jobs, and cancelling.
+import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   bullJobOptions,
   bullmqKey,
+  CANCEL_CHANNEL,
   JobData,
   keys,
   kindOfJobId,
   newJobId,
   RunRecord,
   toJobView,
+  WebhookDelivery,
   type GpuqConfig,
   type JobRequest,
   type JobView,
   type Kind,
   type QueuedJobFacts,
 } from '@gpuq/shared';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from '@gpuq/runtime';
+import { checkAdmission } from './admission.js';
+import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
-import { readSchedulerState, standingOf } from './scheduler-state.js';
+import { claimIdempotencyKey } from './idempotency.js';
+import { JobIndex } from './job-index.js';
+import { standingOf, type SchedulerStateCache } from './scheduler-state.js';
+import { webhookHostAllowed } from './webhooks/allowed-hosts.js';
+
+export interface Submitted {
+  view: JobView;
+  /** True when an Idempotency-Key matched an earlier submit: the view is of that job. */
+  isRepeat: boolean;
+}
+
+export interface ListFilter {
+  status?: JobView['status'];
+  kind?: Kind;
+  /** `key:value` pairs the job's labels must all have. */
+  labels: Array<[string, string]>;
+  limit: number;
+  cursor?: string;
+}
+
+/** At most this many index entries are examined per list call, so a rare filter cannot scan everything. */
+const LIST_SCAN_LIMIT = 1_000;
+
+const TERMINAL = new Set<JobView['status']>(['succeeded', 'failed', 'cancelled']);
 
 export class JobStore {
+  readonly index: JobIndex;
+
   constructor(
     private readonly queues: ReadonlyMap<Kind, Queue>,
     private readonly redis: Redis,
     private readonly config: GpuqConfig,
+    private readonly schedulers: SchedulerStateCache,
+    /** Each tenant's webhook signing secret. */
+    readonly webhookSecrets: Readonly<Record<string, string>>,
+    private readonly onCancelledInQueue: (jobId: string) => Promise<void>,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.index = new JobIndex(redis, log);
+  }
 
-  async submit(request: JobRequest, tenant: string, now: number = Date.now()): Promise<JobView> {
+  /** Checks what the API can check before anything is written: limits, admission, webhook host. */
+  async prepare(request: JobRequest, principal: Principal, options: { path?: string; batchId?: string; now?: number } = {}): Promise<{ id: string; data: JobData }> {
+    const path = options.path ?? '';
+    const now = options.now ?? Date.now();
     const kindConfig = this.config.kinds[request.kind];
-    const queue = this.queues.get(request.kind)!;
     const timeoutSeconds = request.timeoutSeconds ?? kindConfig.defaultTimeoutSeconds;
     if (timeoutSeconds > kindConfig.maxTimeoutSeconds) {
       const message = `timeoutSeconds is ${timeoutSeconds}; ${request.kind} jobs may run at most ${kindConfig.maxTimeoutSeconds} s`;
-      throw new ApiError('timeout_above_max', message, [{ path: 'timeoutSeconds', message }]);
+      throw new ApiError('timeout_above_max', message, [{ path: `${path}timeoutSeconds`, message }]);
     }
+    if (request.webhook) {
+      if (!webhookHostAllowed(request.webhook.url, this.config.api.webhooks.allowedHosts)) {
+        const message = `${new URL(request.webhook.url).hostname} is not among the hosts webhooks may call`;
+        throw new ApiError('webhook_host_not_allowed', message, [{ path: `${path}webhook.url`, message }]);
+      }
+      if (!this.webhookSecrets[principal.tenant]) {
+        throw new ApiError('webhook_secret_missing', undefined, [{ path: `${path}webhook`, message: `tenant ${principal.tenant} has no webhook secret` }]);
+      }
+    }
+    checkAdmission(await this.schedulers.get(), request.kind, request.resources?.vramMb, path);
     const data: JobData = {
       v: 1,
       kind: request.kind,
-      tenant,
+      tenant: principal.tenant,
       input: request.input,
       ...(request.resources?.vramMb ? { requestedVramMb: request.resources.vramMb } : {}),
       priority: request.priority,
@@ -48,14 +97,50 @@ export class JobStore {
       maxAttempts: request.maxAttempts ?? kindConfig.maxAttempts,
       labels: request.labels ?? {},
       submittedAt: now,
+      ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
+      ...(options.batchId ? { batchId: options.batchId } : {}),
     };
-    const id = newJobId(request.kind, now);
-    await queue.add(request.kind, data, bullJobOptions(id, data, kindConfig.backoffMs));
-    return toJobView({ id, state: 'waiting', data, attemptsMade: 0, attemptsStarted: 0, timestamp: now }, {});
+    return { id: newJobId(request.kind, now), data };
   }
 
-  /** The job's view, or undefined when there is no such job (or it belongs to another tenant). */
-  async view(id: string, tenant?: string): Promise<JobView | undefined> {
+  async submit(request: JobRequest, principal: Principal, idempotencyKey?: string): Promise<Submitted> {
+    const prepared = await this.prepare(request, principal);
+    let id = prepared.id;
+    let isRepeat = false;
+    if (idempotencyKey !== undefined) {
+      const claim = await claimIdempotencyKey(this.redis, principal.tenant, idempotencyKey, request, id, this.config.api.idempotencyTtlS);
+      ({ jobId: id, isRepeat } = claim);
+    }
+    // Adding a job whose id exists is a no-op in BullMQ: a repeat completes an interrupted first try.
+    await this.enqueue([{ id, data: prepared.data }]);
+    if (isRepeat) {
+      const view = await this.view(id, principal);
+      if (view) return { view, isRepeat };
+    }
+    return { view: this.freshView(id, prepared.data), isRepeat };
+  }
+
+  /** Adds jobs (one atomic add per kind) and indexes them for listing, both at once. */
+  async enqueue(jobs: Array<{ id: string; data: JobData }>): Promise<void> {
+    const byKind = new Map<Kind, typeof jobs>();
+    for (const job of jobs) byKind.set(job.data.kind, [...(byKind.get(job.data.kind) ?? []), job]);
+    const adds = [...byKind].map(([kind, group]) => {
+      const queue = this.queues.get(kind)!;
+      const backoffMs = this.config.kinds[kind].backoffMs;
+      // One job: one script call. Several: addBulk, one transaction.
+      if (group.length === 1) return queue.add(kind, group[0]!.data, bullJobOptions(group[0]!.id, group[0]!.data, backoffMs));
+      return queue.addBulk(group.map(({ id, data }) => ({ name: kind, data, opts: bullJobOptions(id, data, backoffMs) })));
+    });
+    await Promise.all(adds);
+    for (const { id, data } of jobs) this.index.add(data.tenant, data.submittedAt, id);
+  }
+
+  freshView(id: string, data: JobData): JobView {
+    return toJobView({ id, state: 'waiting', data, attemptsMade: 0, attemptsStarted: 0, timestamp: data.submittedAt }, {}, { rates: this.config.costs });
+  }
+
+  /** The job's view, or undefined when there is no such job or the caller may not see it. */
+  async view(id: string, principal: Principal): Promise<JobView | undefined> {
     const kind = kindOfJobId(id) as Kind | undefined;
     const queue = kind ? this.queues.get(kind) : undefined;
     if (!queue) return undefined;
@@ -63,14 +148,14 @@ export class JobStore {
     // so a finished job is always shown with its final attempts, result and error.
     const state = await queue.getJobState(id);
     if (state === 'unknown') return undefined;
-    const [job, runFields] = await Promise.all([queue.getJob(id), this.redis.hgetall(keys.jobRun(id))]);
+    const [job, runFields, cancel] = await Promise.all([queue.getJob(id), this.redis.hgetall(keys.jobRun(id)), this.redis.get(keys.jobCancel(id))]);
     if (!job) return undefined;
     const data = JobData.safeParse(job.data);
     if (!data.success) {
       this.log.error({ jobId: id, issues: data.error.issues }, 'stored job data does not match the schema');
       throw new ApiError('internal_error');
     }
-    if (tenant !== undefined && data.data.tenant !== tenant) return undefined;
+    if (!principal.isAdmin && data.data.tenant !== principal.tenant) return undefined;
     const run = RunRecord.safeParse(runFields);
     if (!run.success) this.log.warn({ jobId: id, issues: run.error.issues }, 'run record does not match the schema');
     const facts: QueuedJobFacts = {
@@ -84,11 +169,105 @@ export class JobStore {
       returnvalue: job.returnvalue,
       failedReason: job.failedReason,
     };
-    // A job no scheduler has fetched yet: say how many are ahead, and whether any scheduler runs its kind.
+    const cancelRequestedAt = cancel ? (JSON.parse(cancel) as { at: number }).at : undefined;
+    // A job no scheduler has fetched yet: how many are ahead, and whether any scheduler runs its kind.
     const standing =
-      state === 'prioritized' || state === 'waiting'
-        ? standingOf(await readSchedulerState(this.redis), data.data.kind, (await this.redis.zrank(bullmqKey(data.data.kind, 'prioritized'), id)) ?? 0)
+      (state === 'prioritized' || state === 'waiting') && cancelRequestedAt === undefined
+        ? standingOf(await this.schedulers.get(), data.data.kind, (await this.redis.zrank(bullmqKey(data.data.kind, 'prioritized'), id)) ?? 0)
         : undefined;
-    return toJobView(facts, run.success ? run.data : {}, standing);
+    const webhookDeliveries = data.data.webhookUrl ? await this.webhookDeliveries(id) : undefined;
+    return toJobView(facts, run.success ? run.data : {}, {
+      ...(standing ? { standing } : {}),
+      ...(cancelRequestedAt !== undefined ? { cancelRequestedAt } : {}),
+      ...(webhookDeliveries ? { webhookDeliveries } : {}),
+      rates: this.config.costs,
+    });
   }
+
+  private async webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
+    return (await this.redis.lrange(keys.jobWebhook(id), 0, -1)).flatMap((text) => {
+      const parsed = WebhookDelivery.safeParse(JSON.parse(text));
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  /** The caller's jobs, newest first, filtered; the cursor continues where the last page ended. */
+  async list(principal: Principal, filter: ListFilter): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+    // This replica's own recent submits are listed, however recent.
+    await this.index.flush();
+    const indexKey = principal.isAdmin ? await this.allJobsIndex() : keys.tenantJobs(principal.tenant);
+    let position = filter.cursor ? decodeCursor(filter.cursor) : { score: '+inf', exclusiveOf: undefined as string | undefined };
+    const jobs: JobView[] = [];
+    let scanned = 0;
+    let isExhausted = false;
+    while (jobs.length < filter.limit && scanned < LIST_SCAN_LIMIT) {
+      const chunk = await this.redis.zrevrangebyscore(indexKey, position.score, '-inf', 'WITHSCORES', 'LIMIT', 0, 100);
+      const entries: Array<[string, string]> = [];
+      for (let i = 0; i < chunk.length; i += 2) entries.push([chunk[i]!, chunk[i + 1]!]);
+      // Entries with the cursor's score up to and including the cursor's id were on earlier pages.
+      const skip = position.exclusiveOf === undefined ? 0 : entries.findIndex(([id]) => id === position.exclusiveOf) + 1;
+      const fresh = entries.slice(skip);
+      if (fresh.length === 0) {
+        isExhausted = true;
+        break;
+      }
+      for (const [id, score] of fresh) {
+        scanned++;
+        position = { score, exclusiveOf: id };
+        if (filter.kind && kindOfJobId(id) !== filter.kind) continue;
+        const view = await this.view(id, principal);
+        if (!view) {
+          // Gone with its retention: forget it in the index too (an admin's view is merged, not kept).
+          if (!principal.isAdmin) await this.redis.zrem(indexKey, id);
+          continue;
+        }
+        if (filter.status && view.status !== filter.status) continue;
+        if (!filter.labels.every(([k, v]) => view.labels[k] === v)) continue;
+        jobs.push({ ...view, result: null });
+        if (jobs.length === filter.limit) break;
+      }
+    }
+    return { jobs, nextCursor: isExhausted ? null : encodeCursor(position.score, position.exclusiveOf!) };
+  }
+
+  /** Every tenant's index merged, for an admin's listing; kept a few seconds. */
+  private async allJobsIndex(): Promise<string> {
+    const tenants = await this.redis.smembers(keys.tenants);
+    const key = keys.allJobsView(randomUUID());
+    if (tenants.length === 0) return key;
+    await this.redis.multi().zunionstore(key, tenants.length, ...tenants.map((t) => keys.tenantJobs(t))).expire(key, 30).exec();
+    return key;
+  }
+
+  /**
+   * Cancels a job: a queued one never runs (it shows cancelled at once); a running one is stopped
+   * by its scheduler within a second. Throws job_finished for a job that already ended.
+   */
+  async cancel(id: string, principal: Principal): Promise<JobView> {
+    const view = await this.view(id, principal);
+    if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+    if (TERMINAL.has(view.status)) throw new ApiError('job_finished', `job ${id} already ${view.status}`);
+    await this.redis.set(keys.jobCancel(id), JSON.stringify({ at: Date.now(), by: principal.tenant }), 'EX', 30 * 24 * 3600, 'NX');
+    await this.redis.multi().publish(CANCEL_CHANNEL, id).publish(keys.jobEvents(id), 'changed').exec();
+    // A queued job goes to the front, so the scheduler takes it out of the queue soon.
+    const queue = this.queues.get(view.kind)!;
+    const job = await queue.getJob(id);
+    await job?.changePriority({ priority: 1 }).catch(() => undefined);
+    const after = (await this.view(id, principal)) ?? view;
+    // Cancelled before any scheduler held it: it has ended now, as far as its owner is concerned.
+    if (after.status === 'cancelled') await this.onCancelledInQueue(id);
+    return after;
+  }
+}
+
+function encodeCursor(score: string, id: string): string {
+  return Buffer.from(`${score}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { score: string; exclusiveOf: string } {
+  const [score, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!score || !id || !/^\d+$/.test(score)) {
+    throw new ApiError('validation_failed', undefined, [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+  }
+  return { score, exclusiveOf: id };
 }

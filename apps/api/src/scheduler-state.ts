@@ -42,6 +42,26 @@ export function standingOf(state: SchedulerState, kind: string, queuedAhead: num
   };
 }
 
+/** Reads the scheduler state at most once per `ttlMs`: submits check admission against it. */
+export class SchedulerStateCache {
+  private cached: { at: number; state: Promise<SchedulerState> } | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlMs = 1_000,
+  ) {}
+
+  get(): Promise<SchedulerState> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > this.ttlMs) {
+      const state = readSchedulerState(this.redis, now);
+      this.cached = { at: now, state };
+      state.catch(() => (this.cached = undefined));
+    }
+    return this.cached.state;
+  }
+}
+
 function safeJson(text: string | null | undefined): unknown {
   if (!text) return undefined;
   try {

@@ -1,11 +1,28 @@
-// The API process: build, listen, close on SIGINT/SIGTERM.
+// The API process: build, listen, close on SIGINT/SIGTERM. Without API keys it serves loopback
+// only, and says so.
 import { createLogger, loadConfig, Shutdown } from '@gpuq/runtime';
 import { buildApp } from './app.js';
+import { KeyRing, keysFromEnv, secretsFromEnv } from './auth/key-ring.js';
 import { loadApiEnv } from './env.js';
 
 const log = createLogger('api');
 const env = loadApiEnv();
 const config = loadConfig(env.GPUQ_CONFIG);
-const app = await buildApp({ config, redisUrl: env.REDIS_URL, log, maxBodyBytes: env.API_MAX_BODY_MB * 1024 * 1024 });
-new Shutdown(log).add({ name: 'http server, queues and redis', run: () => app.close() }).onSignals();
+const keys = new KeyRing([...config.api.keys, ...keysFromEnv(env.GPUQ_API_KEYS, env.GPUQ_ADMIN_KEYS)]);
+const isLoopback = ['127.0.0.1', '::1', 'localhost'].includes(env.HOST);
+if (keys.isEmpty && !isLoopback) {
+  log.fatal({ host: env.HOST }, 'no API keys are configured: refusing to serve anything but loopback. Set GPUQ_API_KEYS (tenant:key,…) or bind HOST=127.0.0.1.');
+  process.exit(1);
+}
+if (keys.isEmpty) log.warn('no API keys are configured: the API is open, as one tenant, to this machine only');
+const app = await buildApp({
+  config,
+  redisUrl: env.REDIS_URL,
+  log,
+  maxBodyBytes: env.API_MAX_BODY_MB * 1024 * 1024,
+  keys,
+  webhookSecrets: secretsFromEnv(env.GPUQ_WEBHOOK_SECRETS),
+  runsWebhooks: env.API_WEBHOOKS,
+});
+new Shutdown(log).add({ name: 'http server, webhooks, queues and redis', run: () => app.close() }).onSignals();
 await app.listen({ host: env.HOST, port: env.PORT });

@@ -15,9 +15,13 @@ if op.set then
   end
   if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
 end
+if op.incr then
+  for field, amount in pairs(op.incr) do redis.call('HINCRBYFLOAT', KEYS[2], field, amount) end
+end
 if op.value then redis.call('SET', KEYS[2], op.value) end
 if op.expire then redis.call('EXPIRE', KEYS[2], op.expire) end
 if op.persist then redis.call('PERSIST', KEYS[2]) end
+if op.publish then redis.call('PUBLISH', op.publish, 'changed') end
 return 1
 `;
 
@@ -25,10 +29,14 @@ export interface FencedOp {
   /** Hash fields to delete, then to set. */
   del?: string[];
   set?: Record<string, string>;
+  /** Hash fields to add to (floats). */
+  incr?: Record<string, number>;
   /** Or a whole string value. */
   value?: string;
   expire?: number;
   persist?: boolean;
+  /** A channel to tell, once written. */
+  publish?: string;
 }
 
 export class FencedOutError extends Error {

@@ -12,6 +12,7 @@ import type { Reservation } from './ledger.js';
 import type { SchedulerMetrics } from './metrics.js';
 import type { RunRecords } from './run-records.js';
 import type { VramEstimator } from './vram-estimator.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 /** Why the scheduler stopped an attempt before it ended by itself. */
 export type StopReason = 'timeout' | 'cancel' | 'lock-lost' | 'handover';
@@ -40,8 +41,12 @@ export interface RunnerContext {
   monitor: GpuMonitor | undefined;
   estimator: VramEstimator;
   metrics: SchedulerMetrics;
+  webhooks: WebhookOutbox;
   log: Logger;
 }
+
+/** The job fields a failure needs; `data` is absent when the job's data could not be read. */
+export type FailingJob = Pick<HeldJob, 'id' | 'kind' | 'job' | 'token'> & { data?: Pick<HeldJob['data'], 'webhookUrl'> };
 
 export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<AttemptEnd> {
   const { held, reservation } = attempt;
@@ -103,22 +108,33 @@ export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<
     return 'handed-over';
   }
   ctx.health.recordOutcome(reservation.gpu, undefined);
-  await ctx.records.ended(held.id, { finishedAt: Date.now() }).catch((err) => log.warn({ err }, 'could not record the end'));
+  const runSeconds = (Date.now() - startedAt) / 1000;
+  await ctx.records.ended(held.id, { finishedAt: Date.now(), gpuSeconds: runSeconds }).catch((err) => log.warn({ err }, 'could not record the end'));
   const isRecorded = await ctx.queue.complete(held.job, held.token, result);
-  ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: 'succeeded' }, (Date.now() - startedAt) / 1000);
+  await ctx.records.notify(held.id).catch(() => undefined);
+  if (isRecorded) await ctx.webhooks.jobEnded(held.id, held.data.webhookUrl);
+  ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: 'succeeded' }, runSeconds);
   log.info({ durationMs: Date.now() - startedAt, isRecorded }, 'succeeded');
   return 'finished';
 }
 
 /** Ends an attempt as failed; BullMQ retries it with backoff unless retrying cannot help. */
-export async function failAttempt(ctx: Pick<RunnerContext, 'queue' | 'records' | 'metrics'>, held: Pick<HeldJob, 'id' | 'kind' | 'job' | 'token'>, failure: JobFailure, log: Logger, runSeconds?: number): Promise<void> {
+export async function failAttempt(
+  ctx: Pick<RunnerContext, 'queue' | 'records' | 'metrics' | 'webhooks'>,
+  held: FailingJob,
+  failure: JobFailure,
+  log: Logger,
+  runSeconds?: number,
+): Promise<void> {
   const { job } = held;
   const willRetry = failure.isRetryable && (job.opts.attempts ?? 1) - job.attemptsMade - 1 > 0;
   await ctx.records
-    .ended(held.id, { finishedAt: Date.now(), error: { code: failure.code, message: failure.message } })
+    .ended(held.id, { finishedAt: Date.now(), error: { code: failure.code, message: failure.message }, ...(runSeconds ? { gpuSeconds: runSeconds } : {}) })
     .catch((err) => log.warn({ err }, 'could not record the failure'));
   const error = failure.isRetryable ? new Error(failure.message) : new UnrecoverableError(failure.message);
-  await ctx.queue.fail(job, held.token, error);
+  const isRecorded = await ctx.queue.fail(job, held.token, error);
+  await ctx.records.notify(held.id).catch(() => undefined);
+  if (isRecorded && !willRetry) await ctx.webhooks.jobEnded(held.id, held.data?.webhookUrl);
   if (willRetry) ctx.metrics.retries.inc({ kind: held.kind });
   else ctx.metrics.failures.inc({ kind: held.kind, code: failure.code });
   if (runSeconds !== undefined) {

@@ -1,9 +1,10 @@
 // Writes the run record (keys.jobRun) that the API merges into the job view: what BullMQ has no
 // field for. Written on each phase change and when the pending reason changes, never per pass,
-// and only while this scheduler holds its box (fenced).
+// and only while this scheduler holds its box (fenced). Each write is announced on the job's
+// events channel, for the API's event streams.
 import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type JobError } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
-import type { FencedWriter } from './fenced-writes.js';
+import type { FencedOp, FencedWriter } from './fenced-writes.js';
 
 export class RunRecords {
   private readonly lastReason = new Map<string, string>();
@@ -21,7 +22,7 @@ export class RunRecords {
   /** Fetched and locked with `token`: kept so a successor can adopt the lock after a crash. */
   async held(jobId: string, attempt: number, token: string): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.writer.write(keys.jobRun(jobId), { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
+    await this.write(jobId, { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
   }
 
   /** Writes the reason only when it (or the position) changed since the last write. */
@@ -29,12 +30,12 @@ export class RunRecords {
     const text = `${ahead}:${reason}`;
     if (this.lastReason.get(jobId) === text) return;
     this.lastReason.set(jobId, text);
-    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ pendingReason: reason, ahead }) });
+    await this.write(jobId, { set: runRecordFields({ pendingReason: reason, ahead }) });
   }
 
   async running(jobId: string, fields: { attempt: number; gpu: string; vramMb: number; startedAt: number; token: string }): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.writer.write(keys.jobRun(jobId), {
+    await this.write(jobId, {
       del: ['pendingReason', 'ahead', 'handle', 'finishedAt', 'progress'],
       set: runRecordFields({ phase: 'running', ...fields }),
       persist: true,
@@ -42,19 +43,24 @@ export class RunRecords {
   }
 
   async handle(jobId: string, handle: string): Promise<void> {
-    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ handle }) });
+    await this.write(jobId, { set: runRecordFields({ handle }) });
   }
 
   async progress(jobId: string, progress: unknown): Promise<void> {
-    await this.writer.write(keys.jobRun(jobId), { set: runRecordFields({ progress }) });
+    await this.write(jobId, { set: runRecordFields({ progress }) });
   }
 
-  /** The attempt is over. `error` is kept so the view can say why, also while a retry waits. */
-  async ended(jobId: string, fields: { finishedAt: number; error?: JobError }): Promise<void> {
+  /**
+   * The attempt is over. `error` is kept so the view can say why, also while a retry waits;
+   * `gpuSeconds` (the attempt's time on its GPU) adds to the job's total.
+   */
+  async ended(jobId: string, fields: { finishedAt: number; error?: JobError; gpuSeconds?: number }): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.writer.write(keys.jobRun(jobId), {
+    const { gpuSeconds, ...rest } = fields;
+    await this.write(jobId, {
       del: ['pendingReason', 'ahead', 'token'],
-      set: runRecordFields({ phase: 'ended', ...fields }),
+      set: runRecordFields({ phase: 'ended', ...rest }),
+      ...(gpuSeconds ? { incr: { gpuSeconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
     });
@@ -62,5 +68,14 @@ export class RunRecords {
 
   forget(jobId: string): void {
     this.lastReason.delete(jobId);
+  }
+
+  /** Tells the job's event channel its BullMQ state changed (completed, failed, retrying). */
+  async notify(jobId: string): Promise<void> {
+    await this.redis.publish(keys.jobEvents(jobId), 'changed');
+  }
+
+  private write(jobId: string, op: FencedOp): Promise<void> {
+    return this.writer.write(keys.jobRun(jobId), { ...op, publish: keys.jobEvents(jobId) });
   }
 }

@@ -24,6 +24,7 @@ import { adoptActiveJobs } from './recovery.js';
 import { RunRecords } from './run-records.js';
 import { SchedulerCore } from './scheduler-core.js';
 import { VramEstimator } from './vram-estimator.js';
+import { WebhookOutbox } from './webhook-outbox.js';
 
 export interface SchedulerOptions {
   config: GpuqConfig;
@@ -53,6 +54,7 @@ export class Scheduler {
   private readonly estimator: VramEstimator;
   private readonly log: Logger;
   private readonly publisher: InventoryPublisher;
+  private readonly webhooks: WebhookOutbox;
   private isPlanScheduled = false;
   private isStopping = false;
 
@@ -69,6 +71,7 @@ export class Scheduler {
     this.health = new GpuHealth(ledger, config.scheduler.drainAfterFailures, config.scheduler.drainCooldownS * 1000, () => this.onGpusChanged());
     this.monitor = options.smi ? new GpuMonitor(options.smi, ledger, this.health, config.scheduler.gpuMonitor.intervalMs, log, () => this.onGpusChanged()) : undefined;
     this.estimator = new VramEstimator(options.redis, config.scheduler.vramEstimates);
+    this.webhooks = new WebhookOutbox(options.connection, config.api.webhooks, log);
     this.publisher = new InventoryPublisher(
       {
         schedulerId: options.schedulerId,
@@ -151,6 +154,7 @@ export class Scheduler {
       monitor: this.monitor,
       estimator: this.estimator,
       metrics: this.options.metrics,
+      webhooks: this.webhooks,
       log: this.log,
     };
   }
@@ -367,6 +371,7 @@ export class Scheduler {
     this.monitor?.stop();
     this.health.close();
     await this.cancels.close();
+    await this.webhooks.close();
     if (isClean) await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     await Promise.allSettled([...this.options.executors.values()].map((e) => e.close()));
   }

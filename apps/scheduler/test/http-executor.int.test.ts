@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpExecutorConfig, type cuopt } from '@gpuq/shared';
 import { createLogger } from '@gpuq/runtime';
 import { CONTRACTS_LP, marketSplitMilp } from '../../../test/fixtures/problems.js';
-import { AppProcess } from '../../../test/helpers/app-process.js';
-import { freePort } from '../../../test/helpers/ports.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
+import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
 import { JobFailure } from '../src/executors/executor.js';
 import { HttpExecutor } from '../src/executors/http.js';
 

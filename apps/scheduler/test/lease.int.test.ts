@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, Redis } from '@gpuq/runtime';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
+import { waitFor } from '@gpuq/testkit';
 import { FencedOutError, FencedWriter } from '../src/fenced-writes.js';
 import { Lease } from '../src/lease.js';
 

@@ -1,9 +1,7 @@
 // solver-cpu as a real process, checked against the cuOpt server's REST contract (CONTRACTS.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP, SMALL_MILP, marketSplitMilp } from '../../../test/fixtures/problems.js';
-import { AppProcess } from '../../../test/helpers/app-process.js';
-import { freePort } from '../../../test/helpers/ports.js';
-import { waitFor } from '../../../test/helpers/wait-for.js';
+import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
 
 let solver: AppProcess;
 let base: string;

@@ -137,6 +137,39 @@ export const SchedulerConfig = z.strictObject({
 });
 export type SchedulerConfig = z.infer<typeof SchedulerConfig>;
 
+export const ApiKey = z.strictObject({
+  tenant: Identifier,
+  /** The SHA-256 of the key, in hex: keys themselves are never stored (`printf %s "$KEY" | sha256sum`). */
+  keySha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lowercase hex'),
+  isAdmin: z.boolean().default(false),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const ApiConfig = z.strictObject({
+  /** API keys; GPUQ_API_KEYS and GPUQ_ADMIN_KEYS add more. With none, the API only serves loopback. */
+  keys: z.array(ApiKey).default([]),
+  /** Per-tenant settings; the webhook secret is better given in GPUQ_WEBHOOK_SECRETS. */
+  tenants: z
+    .record(Identifier, z.strictObject({ rateLimitPerMinute: z.number().int().positive().optional(), webhookSecret: z.string().min(16).optional() }))
+    .default({}),
+  /** Requests per minute per tenant, across all API replicas. */
+  rateLimitPerMinute: z.number().int().positive().default(1_200),
+  maxBatchSize: z.number().int().min(1).max(10_000).default(100),
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyTtlS: z.number().int().positive().default(86_400),
+  webhooks: z
+    .strictObject({
+      /** Hosts a webhook may point at (exact names, or `*.example.com`). None: webhooks are refused. */
+      allowedHosts: z.array(z.string().min(1)).default([]),
+      timeoutMs: z.number().int().positive().default(5_000),
+      maxAttempts: z.number().int().min(1).max(30).default(8),
+      /** First retry delay; doubles each attempt. */
+      backoffMs: z.number().int().nonnegative().default(1_000),
+    })
+    .prefault({}),
+});
+export type ApiConfig = z.infer<typeof ApiConfig>;
+
 export const GpuqConfig = z.strictObject({
   /** Simulated GPUs. When absent, the scheduler asks nvidia-smi, and without it simulates two 24 GiB GPUs. */
   gpus: z
@@ -150,6 +183,16 @@ export const GpuqConfig = z.strictObject({
       solve: SolveKindConfig.prefault({}),
     })
     .prefault({}),
+  api: ApiConfig.prefault({}),
+  /** What a second costs, for each job's cost (the seeds' serverless prices by default). */
+  costs: z
+    .strictObject({
+      gpuSecondUsd: z.number().nonnegative().default(0.0015),
+      cpuSecondUsd: z.number().nonnegative().default(0.0002),
+    })
+    .prefault({}),
+  /** Where jobs' files (structures, logs) are kept, read by the API's artifacts route. */
+  artifactsDir: z.string().default('.data/artifacts'),
 });
 export type GpuqConfig = z.infer<typeof GpuqConfig>;
 

@@ -5,14 +5,29 @@ import { z } from 'zod';
 
 export const apiErrors = {
   validation_failed: { status: 400, message: 'The request is not valid; see details for each field.' },
+  unauthorized: { status: 401, message: 'Send a valid API key: Authorization: Bearer <key>.' },
+  forbidden: { status: 403, message: 'This API key may not do that: it needs the admin role.' },
   job_not_found: { status: 404, message: 'No job with that id.' },
+  batch_not_found: { status: 404, message: 'No batch with that id.' },
+  artifact_not_found: { status: 404, message: 'The job has no artifact with that name.' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'That method is not allowed on this route.' },
+  job_finished: { status: 409, message: 'The job has already finished.' },
+  job_not_succeeded: { status: 409, message: 'The job has no result: it has not finished, or it did not succeed (see its error).' },
+  idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was already used with a different body.' },
+  idempotency_key_in_flight: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
   payload_too_large: { status: 413, message: 'The request body is larger than this server accepts.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   timeout_above_max: { status: 422, message: 'timeoutSeconds is above the maximum for this kind.' },
+  never_fits: { status: 422, message: 'The job needs more VRAM than any GPU offers; it could never run.' },
+  kind_not_served: { status: 422, message: 'No scheduler runs jobs of this kind.' },
+  batch_too_large: { status: 422, message: 'The batch has more jobs than this server accepts at once.' },
+  webhook_host_not_allowed: { status: 422, message: "The webhook's host is not one this server may call." },
+  webhook_secret_missing: { status: 422, message: 'Webhooks are signed with your tenant\'s secret, and it has none: set it in GPUQ_WEBHOOK_SECRETS.' },
+  rate_limited: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
   internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
   redis_unavailable: { status: 503, message: 'The job store is unreachable; try again shortly.' },
+  not_ready: { status: 503, message: 'Not ready to serve yet.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ApiErrorCode = keyof typeof apiErrors;
@@ -26,7 +41,7 @@ export type ErrorDetail = z.infer<typeof ErrorDetail>;
 
 export const ErrorBody = z.object({
   error: z.object({
-    code: z.string(),
+    code: ApiErrorCode,
     message: z.string(),
     details: z.array(ErrorDetail).optional(),
   }),

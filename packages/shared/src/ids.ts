@@ -6,6 +6,21 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 const TIME_CHARS = 10;
 const RANDOM_CHARS = 16;
 
+// Random bytes are drawn in blocks: one system call per 256 ids rather than one per id.
+const POOL_SIZE = RANDOM_CHARS * 256;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function randomChunk(): Buffer {
+  if (poolOffset + RANDOM_CHARS > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const chunk = pool.subarray(poolOffset, poolOffset + RANDOM_CHARS);
+  poolOffset += RANDOM_CHARS;
+  return chunk;
+}
+
 export const JOB_ID_PATTERN = /^([a-z][a-z0-9-]*)_([0-9a-hjkmnp-tv-z]{26})$/;
 
 /** A new, time-ordered job id for `kind`. */
@@ -16,7 +31,7 @@ export function newJobId(kind: string, nowMs: number = Date.now()): string {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(RANDOM_CHARS);
+  const bytes = randomChunk();
   let random = '';
   for (const byte of bytes) random += CROCKFORD[byte % 32];
   return `${kind}_${time}${random}`;

@@ -10,3 +10,4 @@ export * from './job-view.js';
 export * from './run-record.js';
 export * from './inventory.js';
 export * from './queue-contract.js';
+export * from './webhook-signature.js';

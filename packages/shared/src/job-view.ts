@@ -1,7 +1,7 @@
 // Builds the job view from the BullMQ job and the scheduler's run record. Pure, so every rule
 // about what a client sees (status, pending reason, error) is in one place and tested.
 import type { JobError } from './errors.js';
-import type { JobData, JobStatus, JobView } from './job.js';
+import type { Cost, JobData, JobStatus, JobView, WebhookDelivery } from './job.js';
 import type { RunRecord } from './run-record.js';
 
 /** The BullMQ job's fields the view needs (BullMQ's state names). */
@@ -27,9 +27,24 @@ export interface QueueStanding {
   isSchedulerRunning: boolean;
 }
 
-const STALLED = /stalled more than allowable limit/i;
+/** What the API knows beside the job and its run record. */
+export interface ViewContext {
+  /** For a job no scheduler has fetched yet. */
+  standing?: QueueStanding;
+  cancelRequestedAt?: number;
+  webhookDeliveries?: WebhookDelivery[];
+  rates?: { gpuSecondUsd: number; cpuSecondUsd: number };
+  now?: number;
+}
 
-function statusOf(job: QueuedJobFacts, run: RunRecord): JobStatus {
+const STALLED = /stalled more than allowable limit/i;
+const CANCELLED: JobError = { code: 'cancelled', message: 'cancelled on request' };
+const NOT_FETCHED = new Set<QueuedJobFacts['state']>(['waiting', 'prioritized', 'delayed', 'waiting-children']);
+
+function statusOf(job: QueuedJobFacts, run: RunRecord, context: ViewContext): JobStatus {
+  // A cancelled job no scheduler holds will never run: it is cancelled now, though the scheduler
+  // removes it from the queue only when it next fetches it.
+  if (context.cancelRequestedAt !== undefined && NOT_FETCHED.has(job.state)) return 'cancelled';
   switch (job.state) {
     case 'completed':
       return 'succeeded';
@@ -43,7 +58,8 @@ function statusOf(job: QueuedJobFacts, run: RunRecord): JobStatus {
   }
 }
 
-function errorOf(job: QueuedJobFacts, run: RunRecord): JobError {
+function errorOf(job: QueuedJobFacts, run: RunRecord, status: JobStatus): JobError {
+  if (status === 'cancelled' && job.state !== 'failed') return CANCELLED;
   if (run.error && (job.failedReason === undefined || job.failedReason === run.error.message)) return run.error;
   const message = job.failedReason ?? 'the job failed without a reason';
   return { code: STALLED.test(message) ? 'stalled' : 'internal', message };
@@ -69,12 +85,24 @@ function positionOf(job: QueuedJobFacts, run: RunRecord, standing: QueueStanding
   return null;
 }
 
-export function toJobView(job: QueuedJobFacts, run: RunRecord, standing?: QueueStanding): JobView {
-  const status = statusOf(job, run);
+function costOf(run: RunRecord, status: JobStatus, context: ViewContext): Cost {
+  const rates = context.rates ?? { gpuSecondUsd: 0.0015, cpuSecondUsd: 0.0002 };
+  // The attempt that is running now counts up to this moment.
+  const running = status === 'running' && run.startedAt !== undefined ? Math.max(0, ((context.now ?? Date.now()) - run.startedAt) / 1000) : 0;
+  const gpuSeconds = (run.gpuSeconds ?? 0) + running;
+  const cpuSeconds = 0;
+  return { gpuSeconds, cpuSeconds, usd: gpuSeconds * rates.gpuSecondUsd + cpuSeconds * rates.cpuSecondUsd, stages: [] };
+}
+
+export function toJobView(job: QueuedJobFacts, run: RunRecord, context: ViewContext = {}): JobView {
+  const { standing } = context;
+  const status = statusOf(job, run, context);
   const isFinished = status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  const cancelledBeforeFetch = status === 'cancelled' && job.state !== 'failed';
   return {
     id: job.id,
     kind: job.data.kind,
+    tenant: job.data.tenant,
     status,
     priority: job.data.priority,
     labels: job.data.labels,
@@ -83,12 +111,16 @@ export function toJobView(job: QueuedJobFacts, run: RunRecord, standing?: QueueS
     attempts: { made: job.attemptsMade, max: job.data.maxAttempts },
     createdAt: job.data.submittedAt,
     startedAt: run.startedAt ?? null,
-    finishedAt: isFinished ? (job.finishedOn ?? run.finishedAt ?? null) : null,
+    finishedAt: isFinished ? (cancelledBeforeFetch ? (context.cancelRequestedAt ?? null) : (job.finishedOn ?? run.finishedAt ?? null)) : null,
     placement: run.gpu && run.vramMb ? { gpu: run.gpu, vramMb: run.vramMb } : null,
     pendingReason: status === 'queued' ? pendingReasonOf(job, run, standing) : null,
     queuePosition: status === 'queued' ? positionOf(job, run, standing) : null,
     progress: run.progress ?? null,
     result: status === 'succeeded' ? (job.returnvalue ?? null) : null,
-    error: status === 'failed' || status === 'cancelled' ? errorOf(job, run) : null,
+    error: status === 'failed' || status === 'cancelled' ? errorOf(job, run, status) : null,
+    cost: costOf(run, status, context),
+    batchId: job.data.batchId ?? null,
+    cancelRequestedAt: context.cancelRequestedAt ?? null,
+    webhook: job.data.webhookUrl ? { url: job.data.webhookUrl, deliveries: context.webhookDeliveries ?? [] } : null,
   };
 }

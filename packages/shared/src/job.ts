@@ -51,6 +51,11 @@ const envelope = {
     .describe("Wall-clock limit for one attempt; the kind's default when absent."),
   maxAttempts: z.number().int().min(1).max(20).optional().describe("Attempts before the job fails; the kind's default when absent."),
   labels: Labels.optional(),
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }).max(2_048).describe('Called with a signed POST when the job ends. Its host must be allowed in config.'),
+    })
+    .optional(),
 };
 
 export const SolveJobRequest = z.strictObject({ kind: z.literal('solve'), input: SolveInput, ...envelope });
@@ -73,6 +78,10 @@ export const JobData = z.object({
   maxAttempts: z.number().int().positive(),
   labels: Labels,
   submittedAt: z.number().int(),
+  /** Added in 0.2: the webhook to call when the job ends. */
+  webhookUrl: z.string().optional(),
+  /** Added in 0.2: the batch the job was submitted in. */
+  batchId: z.string().optional(),
 });
 export type JobData = z.infer<typeof JobData>;
 
@@ -82,9 +91,34 @@ export const Placement = z.object({
 });
 export type Placement = z.infer<typeof Placement>;
 
+export const WebhookDelivery = z.object({
+  at: z.number().int(),
+  attempt: z.number().int(),
+  /** The HTTP status the webhook answered, or null when it could not be reached. */
+  status: z.number().int().nullable(),
+  error: z.string().optional(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+export const CostStage = z.object({
+  name: z.string(),
+  gpuSeconds: z.number(),
+  cpuSeconds: z.number(),
+  usd: z.number(),
+});
+
+export const Cost = z.object({
+  gpuSeconds: z.number().describe('Seconds the job held a GPU, over all attempts.'),
+  cpuSeconds: z.number().describe('Seconds of CPU-only stages.'),
+  usd: z.number().describe('Those seconds times the configured rates.'),
+  stages: z.array(CostStage),
+});
+export type Cost = z.infer<typeof Cost>;
+
 export const JobView = z.object({
   id: z.string(),
   kind: Kind,
+  tenant: z.string(),
   status: JobStatus,
   priority: z.number().int(),
   labels: Labels,
@@ -100,5 +134,9 @@ export const JobView = z.object({
   progress: z.unknown().nullable(),
   result: z.unknown().nullable(),
   error: JobError.nullable(),
+  cost: Cost,
+  batchId: z.string().nullable(),
+  cancelRequestedAt: z.number().int().nullable().describe('When a cancel was asked for; a running job stops within a second.'),
+  webhook: z.object({ url: z.string(), deliveries: z.array(WebhookDelivery) }).nullable(),
 });
 export type JobView = z.infer<typeof JobView>;

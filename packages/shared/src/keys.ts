@@ -16,6 +16,9 @@ export function bullmqKey(kind: string, suffix: string): string {
 /** Pub/sub channel on which API replicas announce cancelled job ids to every scheduler. */
 export const CANCEL_CHANNEL = 'gpuq:cancel';
 
+/** The BullMQ queue of webhook deliveries, worked by the API replicas. */
+export const WEBHOOK_QUEUE = 'webhooks';
+
 export const keys = {
   /** Hash the scheduler writes while it holds a job: placement, pending reason, executor handle, last error. */
   jobRun: (jobId: string): string => `gpuq:job:${jobId}:run`,
@@ -29,6 +32,22 @@ export const keys = {
   schedulerFence: (boxId: string): string => `gpuq:box:${boxId}:fence`,
   /** Hash of scheduler id → JSON heartbeat (role, box, time): who runs which box, for the API. */
   schedulers: 'gpuq:schedulers',
+  /** A channel per job: something about it changed (its run record, or its state). */
+  jobEvents: (jobId: string): string => `gpuq:job:${jobId}:events`,
+  /** List of the job's webhook delivery attempts (JSON), oldest first. */
+  jobWebhook: (jobId: string): string => `gpuq:job:${jobId}:webhook`,
+  /** A tenant's jobs by creation time, for listing. */
+  tenantJobs: (tenant: string): string => `gpuq:tenant:${tenant}:jobs`,
+  /** Every tenant that ever submitted, for admins' listings across tenants. */
+  tenants: 'gpuq:tenants',
+  /** A short-lived union of all tenants' job indexes, for one admin listing. */
+  allJobsView: (nonce: string): string => `gpuq:jobs-view:${nonce}`,
+  /** An Idempotency-Key (hashed) of a tenant → the job it created and its body's hash. */
+  idempotency: (tenant: string, keyHash: string): string => `gpuq:idem:${tenant}:${keyHash}`,
+  /** A batch: its tenant, creation time and job ids. */
+  batch: (batchId: string): string => `gpuq:batch:${batchId}`,
+  /** Requests of a tenant in one rate-limit window. */
+  rateWindow: (tenant: string, window: number): string => `gpuq:rate:${tenant}:${window}`,
   /** Recent observed VRAM peaks of a kind, relative to their estimates, newest first. */
   vramPeaks: (kind: string): string => `gpuq:vram-peaks:${kind}`,
 } as const;

@@ -36,6 +36,8 @@ export const RunRecord = z.object({
   /** The last attempt's failure. */
   error: json(JobError).optional(),
   progress: json(z.unknown()).optional(),
+  /** Seconds the job has held a GPU, summed over its finished attempts. */
+  gpuSeconds: z.coerce.number().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

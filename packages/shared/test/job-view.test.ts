@@ -35,11 +35,11 @@ describe('toJobView', () => {
   });
 
   it('places a job not yet fetched behind the held ones, and says when no scheduler runs its kind', () => {
-    expect(toJobView(facts({ state: 'prioritized' }), {}, { heldByScheduler: 2, queuedAhead: 5, isSchedulerRunning: true })).toMatchObject({
+    expect(toJobView(facts({ state: 'prioritized' }), {}, { standing: { heldByScheduler: 2, queuedAhead: 5, isSchedulerRunning: true } })).toMatchObject({
       pendingReason: 'waiting for the scheduler to take it: 7 jobs ahead (2 held by the scheduler, 5 queued)',
       queuePosition: 7,
     });
-    expect(toJobView(facts({ state: 'prioritized' }), {}, { heldByScheduler: 0, queuedAhead: 0, isSchedulerRunning: false }).pendingReason).toBe(
+    expect(toJobView(facts({ state: 'prioritized' }), {}, { standing: { heldByScheduler: 0, queuedAhead: 0, isSchedulerRunning: false } }).pendingReason).toBe(
       'no scheduler is running solve jobs; it waits in the queue until one starts',
     );
   });
@@ -76,5 +76,27 @@ describe('toJobView', () => {
   it('words failures BullMQ made on its own', () => {
     const view = toJobView(facts({ state: 'failed', failedReason: 'job stalled more than allowable limit' }), {});
     expect(view.error).toEqual({ code: 'stalled', message: 'job stalled more than allowable limit' });
+  });
+
+  it('shows a cancelled job that no scheduler took as cancelled at once, ended when the cancel came', () => {
+    const view = toJobView(facts({ state: 'prioritized' }), {}, { cancelRequestedAt: 5_000 });
+    expect(view).toMatchObject({ status: 'cancelled', finishedAt: 5_000, cancelRequestedAt: 5_000, error: { code: 'cancelled' }, pendingReason: null });
+    // A running job keeps running until its scheduler stops it.
+    const running = toJobView(facts({ state: 'active', attemptsStarted: 1 }), { phase: 'running', attempt: 1, startedAt: 1_000 }, { cancelRequestedAt: 5_000 });
+    expect(running).toMatchObject({ status: 'running', cancelRequestedAt: 5_000 });
+  });
+
+  it('costs GPU-seconds at the configured rate, the running attempt up to now included', () => {
+    const rates = { gpuSecondUsd: 0.002, cpuSecondUsd: 0.0001 };
+    const done = toJobView(facts({ state: 'completed', finishedOn: 9_000 }), { phase: 'ended', gpuSeconds: 12.5 }, { rates });
+    expect(done.cost).toEqual({ gpuSeconds: 12.5, cpuSeconds: 0, usd: 0.025, stages: [] });
+    const running = toJobView(facts({ state: 'active', attemptsStarted: 2 }), { phase: 'running', attempt: 2, startedAt: 10_000, gpuSeconds: 3 }, { rates, now: 14_000 });
+    expect(running.cost.gpuSeconds).toBe(7);
+  });
+
+  it('shows the webhook and its deliveries', () => {
+    const view = toJobView(facts({ data: { ...data, webhookUrl: 'https://hooks.example/x' } }), {}, { webhookDeliveries: [{ at: 1, attempt: 1, status: 500 }] });
+    expect(view.webhook).toEqual({ url: 'https://hooks.example/x', deliveries: [{ at: 1, attempt: 1, status: 500 }] });
+    expect(toJobView(facts({}), {}).webhook).toBeNull();
   });
 });

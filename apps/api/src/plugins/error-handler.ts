@@ -23,6 +23,7 @@ function isRedisUnavailable(err: Error): boolean {
 
 export function sendError(reply: FastifyReply, code: ApiErrorCode, message?: string, details?: ErrorDetail[]) {
   const body: ErrorBody = { error: { code, message: message ?? apiErrors[code].message, ...(details ? { details } : {}) } };
+  reply.server.apiMetrics?.errors.inc({ code });
   return reply.code(apiErrors[code].status).type('application/json').send(body);
 }
 

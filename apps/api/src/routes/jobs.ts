@@ -1,12 +1,13 @@
-// /v1/jobs: submit a job and read it back.
+// /v1/jobs: submit, list, read, cancel, result.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, JobRequest, JobView } from '@gpuq/shared';
+import { ErrorBody, JobRequest, JobStatus, JobView, Kind } from '@gpuq/shared';
 import { ApiError } from '../errors.js';
 
-/** Until API keys arrive, every job belongs to this tenant. */
-const DEFAULT_TENANT = 'default';
+export const JobIdParams = z.object({ id: z.string().max(128) });
+
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
 
 export const jobRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -16,13 +17,53 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
     {
       schema: {
         summary: 'Submit a job',
+        description: 'Answers 202 once the job is stored. With an Idempotency-Key, a repeat of the same request answers 200 with the job the first one created.',
+        tags: ['jobs'],
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
         body: JobRequest,
-        response: { 202: JobView, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+        response: { 200: JobView, 202: JobView, ...errors(400, 401, 409, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
-      const view = await app.jobStore.submit(request.body, DEFAULT_TENANT);
-      return reply.code(202).header('location', `/v1/jobs/${view.id}`).send(view);
+      const { view, isRepeat } = await app.jobs.submit(request.body, request.principal, request.headers['idempotency-key']);
+      if (!isRepeat) app.apiMetrics.submits.inc({ kind: view.kind });
+      // The view is built by toJobView, whose type is the schema's: on the hottest route it is
+      // written as it is rather than re-checked field by field.
+      return reply
+        .code(isRepeat ? 200 : 202)
+        .header('location', `/v1/jobs/${view.id}`)
+        .serializer(JSON.stringify)
+        .send(view);
+    },
+  );
+
+  app.get(
+    '/v1/jobs',
+    {
+      schema: {
+        summary: "List the caller's jobs, newest first",
+        tags: ['jobs'],
+        querystring: z.object({
+          status: JobStatus.optional(),
+          kind: Kind.optional(),
+          label: z
+            .union([z.string(), z.array(z.string())])
+            .optional()
+            .describe('`key:value`; repeat for several. A job must have them all.'),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          cursor: z.string().max(512).optional().describe('nextCursor of the previous page.'),
+        }),
+        response: { 200: z.object({ jobs: z.array(JobView), nextCursor: z.string().nullable() }), ...errors(400, 401, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { status, kind, label, limit, cursor } = request.query;
+      const labels = (label === undefined ? [] : Array.isArray(label) ? label : [label]).map((pair, i): [string, string] => {
+        const at = pair.indexOf(':');
+        if (at <= 0) throw new ApiError('validation_failed', undefined, [{ path: `label[${i}]`, message: 'is key:value' }]);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      });
+      return app.jobs.list(request.principal, { ...(status ? { status } : {}), ...(kind ? { kind } : {}), labels, limit, ...(cursor ? { cursor } : {}) });
     },
   );
 
@@ -30,15 +71,51 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
     '/v1/jobs/:id',
     {
       schema: {
-        summary: 'Read a job: its status, placement, pending reason, result or error',
-        params: z.object({ id: z.string().max(128) }),
-        response: { 200: JobView, 404: ErrorBody, 503: ErrorBody },
+        summary: 'Read a job: status, placement, pending reason, result or error, cost',
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: { 200: JobView, ...errors(401, 404, 429, 503) },
       },
     },
     async (request) => {
-      const view = await app.jobStore.view(request.params.id, DEFAULT_TENANT);
+      const view = await app.jobs.view(request.params.id, request.principal);
       if (!view) throw new ApiError('job_not_found', `no job with id ${request.params.id}`);
       return view;
+    },
+  );
+
+  app.delete(
+    '/v1/jobs/:id',
+    {
+      schema: {
+        summary: 'Cancel a job',
+        description: 'A queued job never runs; a running one is stopped within a second. 409 if it has already ended.',
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: { 202: JobView, ...errors(401, 404, 409, 429, 503) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await app.jobs.cancel(request.params.id, request.principal)),
+  );
+
+  app.get(
+    '/v1/jobs/:id/result',
+    {
+      schema: {
+        summary: "A succeeded job's result alone",
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: { 200: z.unknown(), ...errors(401, 404, 409, 429, 503) },
+      },
+    },
+    async (request) => {
+      const view = await app.jobs.view(request.params.id, request.principal);
+      if (!view) throw new ApiError('job_not_found', `no job with id ${request.params.id}`);
+      if (view.status !== 'succeeded') {
+        const why = view.error ? `it ${view.status}: ${view.error.message}` : `it is ${view.status}`;
+        throw new ApiError('job_not_succeeded', `job ${view.id} has no result: ${why}`);
+      }
+      return view.result;
     },
   );
 };

@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { waitFor } from './wait-for.js';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
+/** The repository's root: packages/testkit/dist is three levels down. */
+export const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 export interface LogLine {
   level?: number;

@@ -1,0 +1,41 @@
+// Idempotency-Key: a retried submit with the same key and the same body gets the job the first
+// one created (200), never a second job; the same key with another body is a 409. Keys are per
+// tenant and forgotten after the configured time. The job id is chosen before the job is added,
+// so a submit that died half-way is completed by its retry.
+import { createHash } from 'node:crypto';
+import { keys } from '@gpuq/shared';
+import type { Redis } from '@gpuq/runtime';
+import { ApiError } from './errors.js';
+
+export interface IdempotencyClaim {
+  /** The job id this key stands for. */
+  jobId: string;
+  /** True when an earlier request with this key and body already got that job. */
+  isRepeat: boolean;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A stable hash of a parsed body: keys sorted, so the same JSON in another order is the same body. */
+export function bodyHash(body: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return hash(JSON.stringify(canonical(body)));
+}
+
+export async function claimIdempotencyKey(redis: Redis, tenant: string, key: string, body: unknown, newJobId: string, ttlS: number): Promise<IdempotencyClaim> {
+  const redisKey = keys.idempotency(tenant, hash(key));
+  const record = JSON.stringify({ bodyHash: bodyHash(body), jobId: newJobId });
+  if ((await redis.set(redisKey, record, 'EX', ttlS, 'NX')) === 'OK') return { jobId: newJobId, isRepeat: false };
+  const existing = JSON.parse((await redis.get(redisKey)) ?? 'null') as { bodyHash: string; jobId: string } | null;
+  if (!existing) return claimIdempotencyKey(redis, tenant, key, body, newJobId, ttlS);
+  if (existing.bodyHash !== bodyHash(body)) {
+    throw new ApiError('idempotency_key_reused', undefined, [{ path: 'Idempotency-Key', message: 'already used, within its lifetime, with a different body' }]);
+  }
+  return { jobId: existing.jobId, isRepeat: true };
+}

@@ -1,0 +1,55 @@
+// The API's stores, decorated on the app: jobs, batches, job change notices, webhook deliveries.
+import fp from 'fastify-plugin';
+import type { RedisOptions } from 'bullmq';
+import type { GpuqConfig } from '@gpuq/shared';
+import type { Logger } from '@gpuq/runtime';
+import { BatchStore } from '../batch-store.js';
+import { JobEvents } from '../job-events.js';
+import { JobStore } from '../job-store.js';
+import { SchedulerStateCache } from '../scheduler-state.js';
+import { WebhookDeliveries } from '../webhooks/delivery.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobs: JobStore;
+    batches: BatchStore;
+    jobEvents: JobEvents;
+    schedulerState: SchedulerStateCache;
+    webhooks: WebhookDeliveries;
+  }
+}
+
+export interface StoresOptions {
+  config: GpuqConfig;
+  connection: RedisOptions;
+  webhookSecrets: Readonly<Record<string, string>>;
+  /** Whether this replica delivers webhooks. */
+  runsWebhooks: boolean;
+}
+
+export const storesPlugin = fp<StoresOptions>(
+  async (app, options) => {
+    const log = app.log as Logger;
+    const schedulerState = new SchedulerStateCache(app.redis);
+    const webhooks: WebhookDeliveries = new WebhookDeliveries({
+      connection: options.connection,
+      redis: app.redis,
+      settings: options.config.api.webhooks,
+      secrets: options.webhookSecrets,
+      viewJob: (id, principal) => jobs.view(id, principal),
+      log,
+    });
+    const jobs: JobStore = new JobStore(app.queues, app.redis, options.config, schedulerState, options.webhookSecrets, (id) => webhooks.enqueue(id), app.log);
+    if (options.runsWebhooks) webhooks.start();
+    const jobEvents = new JobEvents(app.redis, log);
+    app.decorate('jobs', jobs);
+    app.decorate('batches', new BatchStore(jobs, app.redis, options.config));
+    app.decorate('jobEvents', jobEvents);
+    app.decorate('schedulerState', schedulerState);
+    app.decorate('webhooks', webhooks);
+    app.addHook('onClose', async () => {
+      await Promise.allSettled([jobs.index.flush(), webhooks.close(), jobEvents.close()]);
+    });
+  },
+  { name: 'stores', dependencies: ['redis', 'queues'] },
+);

@@ -1,0 +1,45 @@
+// /v1/batches: many jobs at once, all or nothing, and their states together.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody, JobRequest, JobView } from '@gpuq/shared';
+import { BatchView } from '../batch-store.js';
+import { ApiError } from '../errors.js';
+
+export const batchRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.post(
+    '/v1/batches',
+    {
+      schema: {
+        summary: 'Submit many jobs at once: all are stored, or none',
+        tags: ['batches'],
+        body: z.strictObject({ jobs: z.array(JobRequest).min(1) }),
+        response: { 202: z.object({ id: z.string(), jobs: z.array(JobView) }), 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const batch = await app.batches.submit(request.body.jobs, request.principal);
+      for (const job of batch.jobs) app.apiMetrics.submits.inc({ kind: job.kind });
+      return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(batch);
+    },
+  );
+
+  app.get(
+    '/v1/batches/:id',
+    {
+      schema: {
+        summary: "A batch's jobs, counted by status",
+        tags: ['batches'],
+        params: z.object({ id: z.string().max(128) }),
+        response: { 200: BatchView, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request) => {
+      const view = await app.batches.view(request.params.id, request.principal);
+      if (!view) throw new ApiError('batch_not_found', `no batch with id ${request.params.id}`);
+      return view;
+    },
+  );
+};

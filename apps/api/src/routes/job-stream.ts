@@ -1,0 +1,90 @@
+// /v1/jobs/:id/events — server-sent events: the job's view each time it changes (`event: job`),
+// then `event: end` once it has ended. Driven by the job's change notices, with a slow re-read in
+// case one is missed, and a comment line now and then so proxies keep the stream open.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody, type JobView } from '@gpuq/shared';
+import { ApiError } from '../errors.js';
+import { JobIdParams } from './jobs.js';
+
+const REREAD_MS = 5_000;
+const KEEPALIVE_MS = 15_000;
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** The view without what changes every moment (a running job's cost), to tell real changes. */
+const signature = (view: JobView) => JSON.stringify({ ...view, cost: null });
+
+export const jobStreamRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/v1/jobs/:id/events',
+    {
+      schema: {
+        summary: "A job's changes as server-sent events, until it ends",
+        description: '`event: job` carries the job view (as GET /v1/jobs/:id) on each change; `event: end` closes the stream.',
+        tags: ['jobs'],
+        params: JobIdParams,
+        response: {
+          200: { description: 'A stream of `event: job` (data: a job view) and a final `event: end`.', content: { 'text/event-stream': { schema: z.string() } } },
+          401: ErrorBody,
+          404: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const first = await app.jobs.view(id, request.principal);
+      if (!first) throw new ApiError('job_not_found', `no job with id ${id}`);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let last = '';
+      let isClosed = false;
+      let isReading = false;
+      const timers: NodeJS.Timeout[] = [];
+      const cleanups: Array<() => Promise<void>> = [];
+      const close = () => {
+        if (isClosed) return;
+        isClosed = true;
+        timers.forEach(clearInterval);
+        for (const cleanup of cleanups) void cleanup();
+        raw.end();
+      };
+      const send = (view: JobView) => {
+        const sig = signature(view);
+        if (sig !== last) {
+          last = sig;
+          raw.write(`event: job\ndata: ${JSON.stringify(view)}\n\n`);
+        }
+        if (TERMINAL.has(view.status)) {
+          raw.write(`event: end\ndata: ${JSON.stringify({ id, status: view.status })}\n\n`);
+          close();
+        }
+      };
+      const reread = async () => {
+        if (isClosed || isReading) return;
+        isReading = true;
+        try {
+          const view = await app.jobs.view(id, request.principal);
+          if (view) send(view);
+        } catch (err) {
+          request.log.warn({ err, jobId: id }, 'could not read the job for its event stream');
+        } finally {
+          isReading = false;
+        }
+      };
+      raw.on('close', close);
+      cleanups.push(await app.jobEvents.watch(id, () => void reread()));
+      // The client may have gone while we subscribed.
+      if (isClosed) for (const cleanup of cleanups) void cleanup();
+      timers.push(setInterval(() => void reread(), REREAD_MS), setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
+      send(first);
+      // A change between the first read and the subscription would otherwise wait for the re-read.
+      await reread();
+    },
+  );
+};

@@ -1,0 +1,67 @@
+// /v1/gpus (the inventory the schedulers publish) and /v1/system/status (admins: schedulers,
+// queue depths, version).
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody, GpuState, KINDS, SchedulerRole } from '@gpuq/shared';
+import { API_VERSION } from '../plugins/swagger.js';
+import { HEARTBEAT_STALE_MS, readSchedulerState } from '../scheduler-state.js';
+
+const Box = z.object({ boxId: z.string(), schedulerId: z.string(), updatedAt: z.number().int(), kinds: z.array(z.string()), gpus: z.array(GpuState) });
+
+const SystemStatus = z.object({
+  version: z.string(),
+  schedulers: z.array(z.object({ id: z.string(), boxId: z.string(), role: SchedulerRole, heartbeatAt: z.number().int(), isAlive: z.boolean() })),
+  queues: z.record(z.string(), z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), completed: z.number().int(), failed: z.number().int() })),
+});
+
+export const systemRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/v1/gpus',
+    {
+      schema: {
+        summary: 'The GPUs of every box with an active scheduler: VRAM total, reserved, free, not ours; jobs; drain reasons',
+        tags: ['system'],
+        response: { 200: z.object({ boxes: z.array(Box) }), 401: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async () => {
+      const state = await readSchedulerState(app.redis);
+      return { boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus }) => ({ boxId, schedulerId, updatedAt, kinds, gpus })) };
+    },
+  );
+
+  app.get(
+    '/v1/system/status',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Schedulers (active or standby, last heartbeat), queue depths, version',
+        tags: ['system'],
+        response: { 200: SystemStatus, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async () => {
+      const now = Date.now();
+      const state = await readSchedulerState(app.redis, now);
+      const queues: z.infer<typeof SystemStatus>['queues'] = {};
+      for (const kind of KINDS) {
+        const counts = await app.queues.get(kind)!.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+        queues[kind] = {
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          completed: counts.completed ?? 0,
+          failed: counts.failed ?? 0,
+        };
+      }
+      return {
+        version: API_VERSION,
+        schedulers: Object.entries(state.heartbeats).map(([id, h]) => ({ id, boxId: h.boxId, role: h.role, heartbeatAt: h.heartbeatAt, isAlive: now - h.heartbeatAt < HEARTBEAT_STALE_MS })),
+        queues,
+      };
+    },
+  );
+};

@@ -1,0 +1,43 @@
+// Shared pieces of the benchmarks: load with autocannon, percentiles, and formatting.
+import autocannon from 'autocannon';
+
+export interface HttpLoad {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  connections: number;
+  durationS: number;
+}
+
+export interface Throughput {
+  requestsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function httpLoad(load: HttpLoad): Promise<Throughput> {
+  const result = await autocannon({
+    url: load.url,
+    method: 'POST',
+    body: load.body,
+    headers: { 'content-type': 'application/json', ...load.headers },
+    connections: load.connections,
+    duration: load.durationS,
+  });
+  return {
+    requestsPerS: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,4 @@
+export * from './app-process.js';
+export * from './ports.js';
+export * from './redis-server.js';
+export * from './wait-for.js';
