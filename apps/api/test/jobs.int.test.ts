@@ -112,6 +112,10 @@ describe('when Redis is unreachable', () => {
       expect(response.json()).toEqual({ error: { code: 'redis_unavailable', message: 'The job store is unreachable; try again shortly.' } });
       const read = await app.inject({ method: 'GET', url: '/v1/jobs/solve_0000000000zzzzzzzzzzzzzzzz' });
       expect(read.statusCode).toBe(503);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toEqual({ error: { code: 'not_ready', message: 'Redis does not answer.' } });
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await app.close();
     }

@@ -46,7 +46,6 @@ export const errorHandlerPlugin = fp(
         request.log.error({ err }, 'redis unavailable');
         return sendError(reply, 'redis_unavailable');
       }
-      if (err.statusCode === 405) return sendError(reply, 'method_not_allowed');
       request.log.error({ err }, 'unhandled error');
       return sendError(reply, 'internal_error');
     });
