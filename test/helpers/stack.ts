@@ -12,6 +12,8 @@ export interface StackOptions {
   gpus?: GpuDeclaration[];
   /** Merged into the config's `kinds.solve`. */
   solve?: Record<string, unknown>;
+  /** More kinds (`fold`, say), by name: each kind's config as is. */
+  kinds?: Record<string, unknown>;
   scheduler?: Record<string, unknown>;
   solverThreads?: number;
   /** Extra environment for the scheduler (a fake nvidia-smi's state file, say). */
@@ -59,7 +61,8 @@ export class Stack {
         gpus: options.gpus ?? [{ id: 'gpu0', vramMb: 24_576 }],
         scheduler: options.scheduler ?? {},
         api: options.api ?? {},
-        kinds: { solve: { executor: { type: 'http', url: this.solverUrl }, ...options.solve } },
+        artifactsDir: join(this.dir, 'artifacts'),
+        kinds: { solve: { executor: { type: 'http', url: this.solverUrl }, ...options.solve }, ...options.kinds },
       }),
     );
     this.solver = this.startSolver(solverPort, options.solverThreads ?? 1);

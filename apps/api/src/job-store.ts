@@ -8,6 +8,10 @@ import {
   bullJobOptions,
   bullmqKey,
   CANCEL_CHANNEL,
+  checkInputLimits,
+  estimateBasis,
+  estimateVramMb,
+  formatPath,
   JobData,
   keys,
   kindOfJobId,
@@ -22,7 +26,7 @@ import {
   type QueuedJobFacts,
 } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
-import { checkAdmission } from './admission.js';
+import { checkAdmission, type VramNeed } from './admission.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
@@ -85,7 +89,11 @@ export class JobStore {
         throw new ApiError('webhook_secret_missing', undefined, [{ path: `${path}webhook`, message: `tenant ${principal.tenant} has no webhook secret` }]);
       }
     }
-    checkAdmission(await this.schedulers.get(), request.kind, request.resources?.vramMb, path);
+    const limits = checkInputLimits(request.kind, request.input, this.config);
+    if (limits.length > 0) {
+      throw new ApiError('validation_failed', undefined, limits.map((issue) => ({ path: `${path}${formatPath(['input', ...issue.path])}`, message: issue.message })));
+    }
+    checkAdmission(await this.schedulers.get(), request.kind, this.vramNeed(request), path);
     const data: JobData = {
       v: 1,
       kind: request.kind,
@@ -101,6 +109,14 @@ export class JobStore {
       ...(options.batchId ? { batchId: options.batchId } : {}),
     };
     return { id: newJobId(request.kind, now), data };
+  }
+
+  /** What the job needs: what it declares, else the kind's estimate from its input. */
+  private vramNeed(request: JobRequest): VramNeed | undefined {
+    if (request.resources?.vramMb) return { vramMb: request.resources.vramMb };
+    const estimate = estimateVramMb(request.kind, request.input);
+    const basis = estimateBasis(request.kind, request.input);
+    return estimate === undefined ? undefined : { vramMb: estimate, ...(basis ? { estimatedFrom: basis } : {}) };
   }
 
   async submit(request: JobRequest, principal: Principal, idempotencyKey?: string): Promise<Submitted> {

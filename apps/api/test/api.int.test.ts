@@ -154,7 +154,7 @@ describe('admission', () => {
       const post = (body: unknown) => box.inject({ method: 'POST', url: '/v1/jobs', headers: auth('acme'), payload: body as object });
       // No scheduler yet: nothing is known, the job is accepted and waits.
       expect((await post(job({ resources: { vramMb: 100_000 } }))).statusCode).toBe(202);
-      await publishBox(box.client, { boxId: 'box-1', kinds: ['solve'], heldByKind: { solve: 0 }, gpus: [gpu('gpu0', 24_576), gpu('gpu1', 81_920)] });
+      await publishBox(box.client, { boxId: 'box-1', kinds: ['solve'], unavailableKinds: {}, heldByKind: { solve: 0 }, gpus: [gpu('gpu0', 24_576), gpu('gpu1', 81_920)] });
       // The API reads the inventories at most once a second.
       const tooBig = await waitFor(async () => {
         const response = await post(job({ resources: { vramMb: 90_000 } }));
@@ -168,7 +168,7 @@ describe('admission', () => {
         },
       });
       expect((await post(job({ resources: { vramMb: 80_000 } }))).statusCode).toBe(202);
-      await publishBox(box.client, { boxId: 'box-1', kinds: ['fold'], heldByKind: {}, gpus: [gpu('gpu0', 24_576)] });
+      await publishBox(box.client, { boxId: 'box-1', kinds: ['fold'], unavailableKinds: {}, heldByKind: {}, gpus: [gpu('gpu0', 24_576)] });
       const unserved = await waitFor(async () => {
         const response = await post(job());
         return response.statusCode === 422 ? response : undefined;

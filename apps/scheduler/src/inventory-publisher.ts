@@ -16,6 +16,7 @@ export interface InventorySource {
   ledger: VramLedger;
   monitor: GpuMonitor | undefined;
   kinds: () => string[];
+  unavailableKinds: () => Record<string, string>;
   heldOf: (kind: string) => number;
 }
 
@@ -47,6 +48,7 @@ export class InventoryPublisher {
       boxId: this.source.boxId,
       updatedAt: Date.now(),
       kinds,
+      unavailableKinds: this.source.unavailableKinds(),
       heldByKind: Object.fromEntries(kinds.map((kind) => [kind, this.source.heldOf(kind)])),
       gpus: ledger.capacities().map((c) => {
         const spec = ledger.spec(c.id)!;

@@ -25,6 +25,9 @@ export interface Attempt {
   /** Re-attach to this handle (work a previous scheduler started) instead of starting anew. */
   reattachHandle?: string;
   gpuUuid?: string;
+  /** The GPU's whole memory, for messages such as "out of memory on a 24 GiB GPU". */
+  gpuTotalMb: number;
+  fence?: number;
   /** Set when the attempt ended (or was handed over). */
   done?: Promise<AttemptEnd>;
 }
@@ -42,6 +45,9 @@ export interface RunnerContext {
   estimator: VramEstimator;
   metrics: SchedulerMetrics;
   webhooks: WebhookOutbox;
+  /** What one GPU can ever hand out (total − headroom), and the most any GPU a kind may use can. */
+  capacityOf: (gpu: string) => number;
+  largestCapacityFor: (kind: string) => number;
   log: Logger;
 }
 
@@ -57,7 +63,8 @@ export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<
     kind: held.kind,
     attempt: held.attempt,
     input: held.data.input,
-    gpu: { id: reservation.gpu, vramMb: reservation.vramMb, ...(attempt.gpuUuid ? { uuid: attempt.gpuUuid } : {}) },
+    gpu: { id: reservation.gpu, vramMb: reservation.vramMb, totalMb: attempt.gpuTotalMb, ...(attempt.gpuUuid ? { uuid: attempt.gpuUuid } : {}) },
+    ...(attempt.fence !== undefined ? { fence: attempt.fence } : {}),
   };
   const hooks = {
     onHandle: (handle: string) => void ctx.records.handle(held.id, handle).catch((err) => log.warn({ err }, 'could not record the handle')),
@@ -95,6 +102,10 @@ export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<
       default: {
         const failure = err instanceof JobFailure ? err : new JobFailure('internal', `the executor failed unexpectedly: ${(err as Error).message}`, true);
         if (failure.code === 'worker_error') ctx.health.recordOutcome(reservation.gpu, failure.message);
+        if (failure.needsMoreVram) {
+          await failOutOfMemory(ctx, held, reservation, failure, log, runSeconds);
+          return 'finished';
+        }
         await failAttempt(ctx, held, failure, log, runSeconds);
         return 'finished';
       }
@@ -141,6 +152,21 @@ export async function failAttempt(
     ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: failure.code === 'cancelled' || failure.code === 'timed_out' ? failure.code : 'failed' }, runSeconds);
   }
   log.warn({ code: failure.code, reason: failure.message, willRetry }, willRetry ? 'attempt failed; will retry' : 'failed');
+}
+
+/**
+ * Out of GPU memory: the next attempt needs more than this GPU can ever give, so it goes to a
+ * larger one; with none on this box, retrying cannot help.
+ */
+async function failOutOfMemory(ctx: RunnerContext, held: HeldJob, reservation: Reservation, failure: JobFailure, log: Logger, runSeconds: number): Promise<void> {
+  const minVramMb = ctx.capacityOf(reservation.gpu) + 1;
+  const largest = ctx.largestCapacityFor(held.kind);
+  if (largest < minVramMb) {
+    await failAttempt(ctx, held, new JobFailure('gpu_out_of_memory', `${failure.message}; no GPU here has more memory`, false), log, runSeconds);
+    return;
+  }
+  await ctx.records.needsAtLeast(held.id, minVramMb).catch((err) => log.warn({ err }, 'could not record the VRAM the retry needs'));
+  await failAttempt(ctx, held, new JobFailure('gpu_out_of_memory', `${failure.message}; retrying on a GPU with more memory`, true), log, runSeconds);
 }
 
 /** The attempt's observed VRAM peak teaches the estimate; a peak above the reservation is reported. */

@@ -57,7 +57,7 @@ if (!stopWaiting.signal.aborted) {
     gpus,
     connection: bullConnection(env.REDIS_URL),
     redis,
-    executors: createExecutors(config, log),
+    executors: createExecutors(config, boxId, log),
     lease,
     schedulerId,
     boxId,

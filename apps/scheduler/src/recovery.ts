@@ -14,7 +14,7 @@ export interface RecoveryContext {
   queues: ReadonlyMap<string, KindQueue>;
   records: RunRecords;
   log: Logger;
-  toHeld: (kind: string, job: Job, token: string, data: JobData) => HeldJob;
+  toHeld: (kind: string, job: Job, token: string, data: JobData, minVramMb?: number) => HeldJob;
   hold: (job: HeldJob) => void;
   reattach: (job: HeldJob, previous: Reattachment) => void;
   fail: (kind: string, job: HeldJob, failure: JobFailure) => Promise<void>;
@@ -27,7 +27,7 @@ export async function adoptActiveJobs(ctx: RecoveryContext): Promise<void> {
       const run = await ctx.records.read(job.id!);
       if (!data.success || !run.token || run.attempt !== job.attemptsStarted) continue;
       if (!(await queue.adopt(job, run.token))) continue;
-      const held = ctx.toHeld(kind, job, run.token, data.data);
+      const held = ctx.toHeld(kind, job, run.token, data.data, run.minVramMb);
       const log = ctx.log.child({ jobId: held.id, kind });
       if (run.phase === 'held') {
         log.info('took over a job the previous scheduler held');

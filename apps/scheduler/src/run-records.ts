@@ -66,6 +66,11 @@ export class RunRecords {
     });
   }
 
+  /** The next attempt must reserve at least this much (it ran out of memory on a smaller GPU). */
+  async needsAtLeast(jobId: string, minVramMb: number): Promise<void> {
+    await this.write(jobId, { set: runRecordFields({ minVramMb }) });
+  }
+
   forget(jobId: string): void {
     this.lastReason.delete(jobId);
   }

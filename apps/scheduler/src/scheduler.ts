@@ -3,7 +3,7 @@
 // the next pass. Every wake-up is an event (a job fetched, a job finished, a GPU freed, a
 // cancel), never a timer. It runs only while this process holds its box's lease.
 import type { Job, RedisOptions } from 'bullmq';
-import { JobData, type GpuqConfig } from '@gpuq/shared';
+import { estimateVramMb, JobData, type GpuqConfig, type Kind } from '@gpuq/shared';
 import type { Logger, Redis } from '@gpuq/runtime';
 import { CancelListener } from './cancellation.js';
 import { HandedOver, JobFailure, type Executor } from './executors/index.js';
@@ -79,6 +79,7 @@ export class Scheduler {
         ledger,
         monitor: this.monitor,
         kinds: () => [...this.queues.keys()],
+        unavailableKinds: () => Object.fromEntries(this.unavailable),
         heldOf: (kind) => this.core.window.countOf(kind),
       },
       writer,
@@ -117,9 +118,20 @@ export class Scheduler {
     }
   }
 
+  /** Kinds whose executor cannot run here, and why: not fetched, and said so in the inventory. */
+  private readonly unavailable = new Map<string, string>();
+
   /** Adopts what a previous scheduler of this box left running, then starts taking jobs. */
   async start(): Promise<void> {
     const { metrics } = this.options;
+    for (const [kind, executor] of this.options.executors) {
+      const reason = await executor.check?.();
+      if (!reason) continue;
+      this.log.warn({ kind, reason }, `${kind} jobs will not run on this box`);
+      this.unavailable.set(kind, reason);
+      await this.queues.get(kind)?.abandon();
+      this.queues.delete(kind);
+    }
     await Promise.all([...this.queues.values()].map((q) => q.start()));
     await this.estimator.load(this.queues.keys());
     await this.cancels.start();
@@ -155,6 +167,8 @@ export class Scheduler {
       estimator: this.estimator,
       metrics: this.options.metrics,
       webhooks: this.webhooks,
+      capacityOf: (gpu) => this.core.ledger.largestCapacityMb(new Set([gpu])),
+      largestCapacityFor: (k) => this.core.ledger.largestCapacityMb(this.options.config.kinds[k as Kind]?.gpus ? new Set(this.options.config.kinds[k as Kind].gpus) : undefined),
       log: this.log,
     };
   }
@@ -163,15 +177,16 @@ export class Scheduler {
     return this.options.config.kinds[kind as keyof GpuqConfig['kinds']];
   }
 
-  private toHeld(kind: string, job: Job, token: string, data: JobData): HeldJob {
-    const baseVramMb = this.kindConfig(kind).defaultVramMb;
+  private toHeld(kind: string, job: Job, token: string, data: JobData, minVramMb = 0): HeldJob {
+    const baseVramMb = estimateVramMb(data.kind, data.input) ?? this.kindConfig(kind).defaultVramMb;
     const estimate = this.estimator.estimate(kind, data.requestedVramMb, baseVramMb);
     return {
       id: job.id!,
       kind,
       priority: data.priority,
       submittedAt: data.submittedAt,
-      vramMb: estimate.vramMb,
+      // After running out of memory, only a larger GPU will do.
+      vramMb: Math.max(estimate.vramMb, minVramMb),
       runBoundMs: data.timeoutSeconds * 1000,
       job,
       token,
@@ -189,14 +204,14 @@ export class Scheduler {
       await failAttempt(this.runnerContext(kind), { id: job.id!, kind, job, token }, new JobFailure('internal', message, false), this.log);
       return;
     }
-    const held = this.toHeld(kind, job, token, parsed.data);
+    const run = await this.records.read(job.id!);
+    const held = this.toHeld(kind, job, token, parsed.data, run.minVramMb);
     if (await this.cancels.isCancelled(held.id)) {
       // A queued job that was cancelled never runs.
       await failAttempt(this.runnerContext(kind), held, new JobFailure('cancelled', 'cancelled on request', false), this.log);
       return;
     }
     // A previous attempt whose scheduler died may still be running on its worker: continue it.
-    const run = await this.records.read(held.id);
     if (run.phase === 'running' && run.handle && run.gpu && run.vramMb && this.core.ledger.spec(run.gpu)) {
       this.reattach(held, { handle: run.handle, gpu: run.gpu, vramMb: run.vramMb, startedAt: run.startedAt ?? Date.now() });
       return;
@@ -253,11 +268,15 @@ export class Scheduler {
 
   private dispatch(held: HeldJob, reservation: Reservation, reattachHandle?: string): void {
     const { metrics } = this.options;
-    const uuid = this.core.ledger.spec(reservation.gpu)?.uuid;
+    const spec = this.core.ledger.spec(reservation.gpu);
+    const uuid = spec?.uuid;
+    const fence = this.options.lease.fence;
     const attempt: Attempt = {
       held,
       reservation,
       controller: new AbortController(),
+      gpuTotalMb: spec?.totalMb ?? reservation.vramMb,
+      ...(fence !== undefined ? { fence } : {}),
       ...(reattachHandle ? { reattachHandle } : {}),
       ...(uuid ? { gpuUuid: uuid } : {}),
     };

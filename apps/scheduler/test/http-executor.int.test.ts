@@ -12,7 +12,7 @@ let solver: AppProcess;
 let url: string;
 let executor: HttpExecutor;
 
-const request = (input: unknown) => ({ jobId: 'solve_test', kind: 'solve', attempt: 1, input, gpu: { id: 'gpu0', vramMb: 1024 } });
+const request = (input: unknown) => ({ jobId: 'solve_test', kind: 'solve', attempt: 1, input, gpu: { id: 'gpu0', vramMb: 1024, totalMb: 24_576 } });
 const noHooks = { onHandle: () => undefined, onProgress: () => undefined };
 
 beforeAll(async () => {

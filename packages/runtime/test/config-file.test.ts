@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config-file.js';
 
@@ -19,5 +20,17 @@ describe('parseConfig', () => {
       new ConfigError('config file bad.yaml is invalid:\n  gpus[0].vramMb: Too small: expected number to be >0\n  scheduler.policy: Invalid option: expected one of "best-fit"|"spread"|"first-fit"'),
     );
     expect(() => parseConfig('gpus: [', 'broken.yaml')).toThrow(/broken.yaml is not valid YAML or JSON/);
+  });
+});
+
+describe('the README', () => {
+  it('shows a configuration file that is valid, as written', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const config = parseConfig(example!, 'README.md');
+    expect(config.kinds.fold.executor).toMatchObject({ type: 'docker', image: 'gpuq/boltz2:2.2.0', user: '1000:1000' });
+    expect(config.gpus?.map((g) => g.id)).toEqual(['gpu0', 'gpu1']);
   });
 });

@@ -45,7 +45,38 @@ export const ProcessExecutorConfig = z.strictObject({
 });
 export type ProcessExecutorConfig = z.infer<typeof ProcessExecutorConfig>;
 
-export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig, ProcessExecutorConfig]);
+/**
+ * One container per attempt through the Docker engine, from the image config names (never one a
+ * request names), with the job's directory mounted and its GPU attached.
+ */
+export const DockerExecutorConfig = z.strictObject({
+  type: z.literal('docker'),
+  image: z.string().min(1),
+  socketPath: z.string().default('/var/run/docker.sock'),
+  /**
+   * How a container gets its GPU: `device-request` asks the NVIDIA runtime for the GPU by its UUID
+   * (`--gpus device=<uuid>`); `env` only sets CUDA_VISIBLE_DEVICES and NVIDIA_VISIBLE_DEVICES, for
+   * engines without the NVIDIA runtime, and for tests.
+   */
+  gpuMode: z.enum(['device-request', 'env']).default('device-request'),
+  /** Where each attempt's directory is made (input written, output read). */
+  jobsDir: z.string().default('.data/jobs'),
+  /** The same directory as the Docker engine sees it, when the scheduler runs in a container; jobsDir otherwise. */
+  hostJobsDir: z.string().optional(),
+  memoryMb: z.number().int().positive().default(32_768),
+  pidsLimit: z.number().int().positive().default(4_096),
+  /** The user the container runs as (`uid:gid`); the image's own when absent. */
+  user: z.string().regex(/^\d+(:\d+)?$/, 'uid or uid:gid').optional(),
+  /** The network of a container allowed out (a job that uses the MSA server); all others have none. */
+  networkForMsaServer: z.string().default('bridge'),
+  /** Keep a failed attempt's container and directory, to look at what went wrong. */
+  keepOnFailure: z.boolean().default(false),
+  /** After a stop signal, seconds before the container is killed. */
+  stopGraceS: z.number().int().nonnegative().default(10),
+});
+export type DockerExecutorConfig = z.infer<typeof DockerExecutorConfig>;
+
+export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig, ProcessExecutorConfig, DockerExecutorConfig]);
 export type ExecutorConfig = z.infer<typeof ExecutorConfig>;
 
 interface KindDefaults {
@@ -56,10 +87,11 @@ interface KindDefaults {
   executor: z.input<typeof ExecutorConfig>;
 }
 
-/** A kind's settings, with that kind's own defaults. */
-export function kindConfigSchema(defaults: KindDefaults) {
+/** A kind's settings, with that kind's own defaults, and any settings of its own. */
+export function kindConfigSchema<Extra extends z.ZodRawShape = Record<never, never>>(defaults: KindDefaults, extra: Extra = {} as Extra) {
   return z
     .strictObject({
+      ...extra,
       /** VRAM reserved for a job that declares none. */
       defaultVramMb: z.number().int().positive().default(defaults.defaultVramMb),
       defaultTimeoutSeconds: z.number().int().positive().default(defaults.defaultTimeoutSeconds),
@@ -73,7 +105,7 @@ export function kindConfigSchema(defaults: KindDefaults) {
       /** GPUs this kind may use (ids); all when absent. A cuOpt server owns its GPU. */
       gpus: z.array(Identifier).min(1).optional(),
     })
-    .refine((k) => k.defaultTimeoutSeconds <= k.maxTimeoutSeconds, {
+    .refine((k) => (k as { defaultTimeoutSeconds: number }).defaultTimeoutSeconds <= (k as { maxTimeoutSeconds: number }).maxTimeoutSeconds, {
       message: 'defaultTimeoutSeconds must not be above maxTimeoutSeconds',
       path: ['defaultTimeoutSeconds'],
     });
@@ -87,6 +119,21 @@ export const SolveKindConfig = kindConfigSchema({
   executor: { type: 'http', url: 'http://127.0.0.1:5000' },
 });
 export type SolveKindConfig = z.infer<typeof SolveKindConfig>;
+
+export const FoldKindConfig = kindConfigSchema(
+  {
+    defaultVramMb: 24_576,
+    defaultTimeoutSeconds: 3_600,
+    maxTimeoutSeconds: 6 * 3_600,
+    maxAttempts: 2,
+    executor: { type: 'docker', image: 'gpuq/boltz2:2.2.0' },
+  },
+  {
+    /** Predictions with more tokens are refused at submit: they would not fit any GPU anyway. */
+    maxTokens: z.number().int().positive().default(3_000),
+  },
+);
+export type FoldKindConfig = z.infer<typeof FoldKindConfig>;
 
 export const SchedulerConfig = z.strictObject({
   /** Fetched jobs held per kind, so a smaller job can be placed while a larger one waits. */
@@ -181,6 +228,7 @@ export const GpuqConfig = z.strictObject({
   kinds: z
     .strictObject({
       solve: SolveKindConfig.prefault({}),
+      fold: FoldKindConfig.prefault({}),
     })
     .prefault({}),
   api: ApiConfig.prefault({}),

@@ -52,6 +52,7 @@ export const JobErrorCode = z.enum([
   'worker_error', // the worker failed while running it: see the message; retried while attempts remain
   'worker_unavailable', // the worker server could not be reached: retried while attempts remain
   'timed_out', // ran longer than timeoutSeconds: raise it or make the job smaller
+  'gpu_out_of_memory', // the GPU ran out of memory: retried on a larger GPU if there is one
   'cancelled', // a user cancelled it
   'never_fits', // needs more VRAM than any GPU has
   'stalled', // its scheduler died while holding it, more often than allowed

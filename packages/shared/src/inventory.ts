@@ -31,6 +31,8 @@ export const Inventory = z.object({
   boxId: z.string(),
   /** Kinds this scheduler runs. */
   kinds: z.array(z.string()),
+  /** Kinds it would run but cannot, and why (no Docker engine, no image). */
+  unavailableKinds: z.record(z.string(), z.string()).default({}),
   /** Jobs the scheduler holds, waiting for a GPU, by kind. */
   heldByKind: z.record(z.string(), z.number().int()),
   gpus: z.array(GpuState),

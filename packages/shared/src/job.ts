@@ -2,9 +2,10 @@
 // API shows it (JobView). Payload fields are only ever added, as optional: old jobs stay in queues.
 import { z } from 'zod';
 import { JobError } from './errors.js';
+import { FoldInput } from './kinds/fold.js';
 import { SolveInput } from './kinds/solve.js';
 
-export const KINDS = ['solve'] as const;
+export const KINDS = ['solve', 'fold'] as const;
 export const Kind = z.enum(KINDS);
 export type Kind = z.infer<typeof Kind>;
 
@@ -59,8 +60,9 @@ const envelope = {
 };
 
 export const SolveJobRequest = z.strictObject({ kind: z.literal('solve'), input: SolveInput, ...envelope });
+export const FoldJobRequest = z.strictObject({ kind: z.literal('fold'), input: FoldInput, ...envelope });
 
-export const JobRequest = z.discriminatedUnion('kind', [SolveJobRequest], {
+export const JobRequest = z.discriminatedUnion('kind', [SolveJobRequest, FoldJobRequest], {
   error: (issue) => (issue.code === 'invalid_union' ? `kind must be one of: ${KINDS.join(', ')}` : undefined),
 });
 export type JobRequest = z.infer<typeof JobRequest>;

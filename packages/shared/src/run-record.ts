@@ -36,6 +36,8 @@ export const RunRecord = z.object({
   /** The last attempt's failure. */
   error: json(JobError).optional(),
   progress: json(z.unknown()).optional(),
+  /** After running out of GPU memory: the next attempt needs at least this much (a larger GPU). */
+  minVramMb: z.coerce.number().int().optional(),
   /** Seconds the job has held a GPU, summed over its finished attempts. */
   gpuSeconds: z.coerce.number().optional(),
 });

@@ -110,7 +110,7 @@ describe('JobRequest', () => {
     expect(JobRequest.parse({ kind: 'solve', input: CONTRACTS_LP }).priority).toBe(50);
     const result = JobRequest.safeParse({ kind: 'render', input: {} });
     expect(result.success).toBe(false);
-    expect(issuesToDetails(result.error!.issues)).toEqual([{ path: 'kind', message: 'kind must be one of: solve' }]);
+    expect(issuesToDetails(result.error!.issues)).toEqual([{ path: 'kind', message: 'kind must be one of: solve, fold' }]);
   });
 
   it('prefixes input problems with input', () => {

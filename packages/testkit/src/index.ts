@@ -2,3 +2,4 @@ export * from './app-process.js';
 export * from './ports.js';
 export * from './redis-server.js';
 export * from './wait-for.js';
+export * from './docker-engine.js';

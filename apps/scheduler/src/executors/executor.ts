@@ -8,7 +8,10 @@ export interface ExecutionRequest {
   kind: string;
   attempt: number;
   input: unknown;
-  gpu: { id: string; uuid?: string; vramMb: number };
+  /** The GPU it runs on: the VRAM reserved for it, and the GPU's whole memory. */
+  gpu: { id: string; uuid?: string; vramMb: number; totalMb: number };
+  /** The box's fencing token when the attempt started: labels the work, for recovery. */
+  fence?: number;
 }
 
 export interface ExecutionHooks {
@@ -26,6 +29,8 @@ export interface Executor {
    * Resolves undefined at once when the worker no longer has it, so it can be run anew.
    */
   attach(handle: string, request: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<{ result: unknown } | undefined>;
+  /** Why this executor cannot run jobs on this machine (no Docker engine, no image), if it cannot. */
+  check?(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,8 @@ export class JobFailure extends Error {
     message: string,
     /** False when the same input would fail the same way again. */
     readonly isRetryable: boolean,
+    /** True when only a GPU with more memory could run it: retried there, if there is one. */
+    readonly needsMoreVram = false,
   ) {
     super(message);
     this.name = 'JobFailure';

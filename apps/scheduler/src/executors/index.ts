@@ -1,13 +1,18 @@
 // One executor per kind, built from config.
 import type { GpuqConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
+import { foldContainer } from '../kinds/fold-container.js';
+import { DockerExecutor, type ContainerAdapter } from './docker.js';
 import type { Executor } from './executor.js';
 import { HttpExecutor } from './http.js';
 import { ProcessExecutor } from './process.js';
 
 export * from './executor.js';
 
-export function createExecutors(config: GpuqConfig, log: Logger): Map<string, Executor> {
+/** How each kind runs in a container, for kinds config gives a docker executor. */
+const CONTAINER_ADAPTERS: Record<string, ContainerAdapter> = { fold: foldContainer };
+
+export function createExecutors(config: GpuqConfig, boxId: string, log: Logger): Map<string, Executor> {
   const executors = new Map<string, Executor>();
   for (const [kind, kindConfig] of Object.entries(config.kinds)) {
     const executor = kindConfig.executor;
@@ -18,6 +23,12 @@ export function createExecutors(config: GpuqConfig, log: Logger): Map<string, Ex
       case 'process':
         executors.set(kind, new ProcessExecutor(executor, log.child({ kind, executor: 'process' })));
         break;
+      case 'docker': {
+        const adapter = CONTAINER_ADAPTERS[kind];
+        if (!adapter) throw new Error(`config kinds.${kind}.executor is docker, but gpuq knows no container for ${kind} jobs`);
+        executors.set(kind, new DockerExecutor(executor, adapter, config.artifactsDir, boxId, log.child({ kind, executor: 'docker', image: executor.image })));
+        break;
+      }
     }
   }
   return executors;

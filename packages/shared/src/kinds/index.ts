@@ -1,1 +1,3 @@
+export * from './fold.js';
 export * from './solve.js';
+export * from './catalog.js';

@@ -1,0 +1,222 @@
+// The docker executor: one container per attempt, through the Docker engine's API. The image is
+// the one config names for the kind; the kind's adapter writes the attempt's directory (mounted at
+// /job) and reads the outcome from it. The container gets only its own GPU, no network unless the
+// job needs one, memory and process limits, and labels that let a restarted scheduler find it.
+import { chmod, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import Docker from 'dockerode';
+import type { DockerExecutorConfig } from '@gpuq/shared';
+import type { Logger } from '@gpuq/runtime';
+import { isHandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from './executor.js';
+
+export const LABELS = { job: 'gpuq.job', attempt: 'gpuq.attempt', box: 'gpuq.box', fence: 'gpuq.fence', dir: 'gpuq.dir' } as const;
+
+/** What a kind puts in the attempt's directory, and how its container is started. */
+export interface ContainerTask {
+  /** Files to write, by path relative to the attempt's directory. */
+  files: Record<string, string>;
+  /** The command's arguments (the image's entrypoint runs them). */
+  args: string[];
+  /** Whether the container may reach the network (the MSA server). */
+  needsNetwork: boolean;
+}
+
+export interface ContainerOutcome {
+  result: unknown;
+  /** Files to keep as the job's artifacts, by path relative to the attempt's directory. */
+  artifacts: string[];
+}
+
+export interface ContainerAdapter {
+  prepare(input: unknown): ContainerTask;
+  /** Success is judged from the files (and the logs), never the exit code alone. Throws JobFailure. */
+  collect(dir: string, logs: string, exitCode: number, job: ExecutionRequest): Promise<ContainerOutcome>;
+}
+
+const KEPT_LOG_BYTES = 256 * 1024;
+
+/** Docker's log stream without a TTY: 8-byte headers (stream, 0, 0, 0, size) before each frame. */
+export function demuxLogs(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export class DockerExecutor implements Executor {
+  private readonly docker: Docker;
+  private readonly jobsDir: string;
+  private readonly hostJobsDir: string;
+
+  constructor(
+    private readonly config: DockerExecutorConfig,
+    private readonly adapter: ContainerAdapter,
+    private readonly artifactsDir: string,
+    private readonly boxId: string,
+    private readonly log: Logger,
+  ) {
+    this.docker = new Docker({ socketPath: config.socketPath });
+    this.jobsDir = resolve(config.jobsDir);
+    this.hostJobsDir = config.hostJobsDir ?? this.jobsDir;
+  }
+
+  async check(): Promise<string | undefined> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      return `no Docker engine answers at ${this.config.socketPath}: ${(err as Error).message}`;
+    }
+    try {
+      await this.docker.getImage(this.config.image).inspect();
+    } catch {
+      return `the image ${this.config.image} is not on this machine (build or load it; gpuq's own images are built from deploy/images)`;
+    }
+    return undefined;
+  }
+
+  async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
+    signal.throwIfAborted();
+    let task: ContainerTask;
+    try {
+      task = this.adapter.prepare(job.input);
+    } catch (err) {
+      throw new JobFailure('invalid_input', `the input cannot be prepared: ${(err as Error).message}`, false);
+    }
+    const name = `${job.jobId}-${job.attempt}`;
+    const dir = join(this.jobsDir, name);
+    await rm(dir, { recursive: true, force: true });
+    for (const [path, content] of Object.entries(task.files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    // The container may run as another user: it must be able to write its output.
+    await mkdir(join(dir, 'out'), { recursive: true, mode: 0o777 });
+    await this.openUp(dir);
+    const gpuDevice = job.gpu.uuid ?? job.gpu.id.replace(/^gpu/, '');
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: this.config.image,
+        Cmd: task.args,
+        Env: [
+          `GPUQ_JOB_ID=${job.jobId}`,
+          `GPUQ_ATTEMPT=${job.attempt}`,
+          ...(this.config.gpuMode === 'env' ? [`CUDA_VISIBLE_DEVICES=${gpuDevice}`, `NVIDIA_VISIBLE_DEVICES=${gpuDevice}`] : []),
+        ],
+        Labels: {
+          [LABELS.job]: job.jobId,
+          [LABELS.attempt]: String(job.attempt),
+          [LABELS.box]: this.boxId,
+          [LABELS.fence]: String(job.fence ?? ''),
+          [LABELS.dir]: dir,
+        },
+        WorkingDir: '/job',
+        ...(this.config.user ? { User: this.config.user } : {}),
+        HostConfig: {
+          // An init as PID 1 passes the stop signal on to the program and reaps its children.
+          Init: true,
+          Binds: [`${join(this.hostJobsDir, name)}:/job:rw`],
+          NetworkMode: task.needsNetwork ? this.config.networkForMsaServer : 'none',
+          Memory: this.config.memoryMb * 1024 * 1024,
+          PidsLimit: this.config.pidsLimit,
+          ...(this.config.gpuMode === 'device-request' && job.gpu.uuid
+            ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [job.gpu.uuid], Capabilities: [['gpu']] }] }
+            : {}),
+        },
+      });
+      await container.start();
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw new JobFailure('worker_unavailable', `could not start a container from ${this.config.image}: ${(err as Error).message}`, true);
+    }
+    hooks.onHandle(container.id);
+    return this.follow(container, dir, job, signal, hooks);
+  }
+
+  /** A container a previous scheduler started for this job: waited for, or its finished output read. */
+  async attach(handle: string, job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<{ result: unknown } | undefined> {
+    const container = this.docker.getContainer(handle);
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await container.inspect();
+    } catch {
+      return undefined;
+    }
+    const dir = info.Config.Labels[LABELS.dir];
+    if (info.Config.Labels[LABELS.job] !== job.jobId || !dir) return undefined;
+    hooks.onHandle(container.id);
+    this.log.info({ jobId: job.jobId, container: container.id.slice(0, 12), state: info.State.Status }, 're-attached to a container a previous scheduler started');
+    return { result: await this.follow(container, dir, job, signal, hooks) };
+  }
+
+  private async follow(container: Docker.Container, dir: string, job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
+    const log = this.log.child({ jobId: job.jobId, container: container.id.slice(0, 12) });
+    const info = await container.inspect().catch(() => undefined);
+    if (info?.State.Pid) hooks.onPids?.([info.State.Pid]);
+    const stopped = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const waited = container.wait() as Promise<{ StatusCode: number }>;
+    const first = await Promise.race([waited.then((r) => ({ exited: r.StatusCode })), stopped.then(() => ({ exited: undefined }))]);
+    if (first.exited === undefined) {
+      // Handed over: the container keeps running for whoever re-attaches.
+      if (isHandedOver(signal)) throw signal.reason;
+      log.info('stopping the container');
+      await container.stop({ t: this.config.stopGraceS }).catch(() => undefined);
+      await waited.catch(() => undefined);
+      await this.cleanUp(container, dir, true, log);
+      throw signal.reason;
+    }
+    const logs = demuxLogs(await container.logs({ stdout: true, stderr: true, follow: false })).slice(-KEPT_LOG_BYTES);
+    let outcome: ContainerOutcome;
+    try {
+      outcome = await this.adapter.collect(dir, logs, first.exited, job);
+    } catch (err) {
+      await this.cleanUp(container, dir, false, log);
+      throw err;
+    }
+    const artifacts = await this.keepArtifacts(job.jobId, dir, outcome.artifacts);
+    await this.cleanUp(container, dir, true, log);
+    return { ...(outcome.result as object), artifacts };
+  }
+
+  /** Copies the outcome's files to the artifact store: <artifactsDir>/<jobId>/<file name>. */
+  private async keepArtifacts(jobId: string, dir: string, paths: string[]): Promise<Array<{ name: string; bytes: number }>> {
+    const target = join(resolve(this.artifactsDir), jobId);
+    await mkdir(target, { recursive: true });
+    const kept: Array<{ name: string; bytes: number }> = [];
+    for (const path of paths) {
+      const name = path.split('/').pop()!;
+      await cp(join(dir, path), join(target, name));
+      kept.push({ name, bytes: (await stat(join(target, name))).size });
+    }
+    return kept;
+  }
+
+  private async cleanUp(container: Docker.Container, dir: string, isSuccess: boolean, log: Logger): Promise<void> {
+    if (!isSuccess && this.config.keepOnFailure) {
+      log.warn({ dir }, 'kept the failed attempt’s container and directory (keepOnFailure)');
+      return;
+    }
+    await container.remove({ force: true }).catch((err: Error) => log.warn({ err }, 'could not remove the container'));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** The attempt's files readable, and its directories writable, by a container running as another user. */
+  private async openUp(dir: string): Promise<void> {
+    await chmod(dir, 0o777);
+    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+      const path = join(entry.parentPath, entry.name);
+      await chmod(path, entry.isDirectory() ? 0o777 : 0o666);
+    }
+  }
+
+  async close(): Promise<void> {
+    // Containers are left running: a successor scheduler re-attaches to them by their labels.
+  }
+}
