@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: builds what changed, then runs Redis (unless REDIS_URL points at one), solver-cpu,
-// the scheduler and the API on this machine. Ctrl-C stops all of them and leaves nothing behind.
+// model-cpu, the scheduler and the API on this machine. Ctrl-C stops all of them and leaves nothing behind.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -140,24 +140,22 @@ build();
 const redisUrl = await startRedis();
 const env = { REDIS_URL: redisUrl };
 const solverPort = Number(process.env.SOLVER_PORT ?? 5000);
-start('solver-cpu', process.execPath, ['apps/solver-cpu/dist/server.js'], { env });
-// The scheduler dispatches as soon as it starts: give it a solver that is already answering.
-await waitFor(async () => {
+const modelPort = Number(process.env.MODEL_PORT ?? 5100);
+const answers = (url) => async () => {
   try {
-    return (await fetch(`http://127.0.0.1:${solverPort}/cuopt/health`)).ok;
+    return (await fetch(url)).ok;
   } catch {
     return false;
   }
-}, 'solver-cpu');
+};
+start('solver-cpu', process.execPath, ['apps/solver-cpu/dist/server.js'], { env });
+start('model-cpu', process.execPath, ['apps/model-cpu/dist/server.js'], { env });
+// The scheduler dispatches as soon as it starts: give it servers that are already answering.
+await waitFor(answers(`http://127.0.0.1:${solverPort}/cuopt/health`), 'solver-cpu');
+await waitFor(answers(`http://127.0.0.1:${modelPort}/health`), 'model-cpu');
 start('scheduler', process.execPath, ['apps/scheduler/dist/main.js'], { env });
 start('api', process.execPath, ['apps/api/dist/server.js'], { env });
-await waitFor(async () => {
-  try {
-    return (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok;
-  } catch {
-    return false;
-  }
-}, 'the API').catch((err) => {
+await waitFor(answers(`http://127.0.0.1:${apiPort}/healthz`), 'the API').catch((err) => {
   say(err.message);
   void stopAll(1);
 });

@@ -59,8 +59,9 @@ describe('the process executor', () => {
   });
 
   it('learns a kind’s VRAM from its jobs’ peaks, and reports the ones that used more than they reserved', async () => {
-    // Every job uses 3000 MiB; the kind's default is 2000.
-    stack = await fakeGpuBox(3_000, 800);
+    // Every job uses 3000 MiB; the kind's default is 2000. Each runs long enough for several
+    // polls of nvidia-smi (a fake one, itself a process), even on a loaded machine.
+    stack = await fakeGpuBox(3_000, 2_000);
     for (let i = 0; i < 3; i++) {
       const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
       expect(done.placement, stack.logs()).toEqual({ gpu: 'gpu0', vramMb: 2_000 });

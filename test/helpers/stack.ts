@@ -10,7 +10,11 @@ import { freshRedisUrl } from './redis-db.js';
 
 export interface StackOptions {
   gpus?: GpuDeclaration[];
-  /** Merged into the config's `kinds.solve`. */
+  /**
+   * Merged into the config's `kinds.solve`, which sends solve jobs to this stack's solver-cpu through
+   * an http executor on the GPUs; with `servers`, they go to solve servers instead (SOLVER_URL in a
+   * server's url is this stack's solver-cpu).
+   */
   solve?: Record<string, unknown>;
   /** More kinds (`fold`, say), by name: each kind's config as is. */
   kinds?: Record<string, unknown>;
@@ -22,6 +26,10 @@ export interface StackOptions {
   apiEnv?: Record<string, string>;
   /** Merged into the config's `api`. */
   api?: Record<string, unknown>;
+  /** Runs model-cpu too, as the `default` inference model's server (merged with `inference`). */
+  modelServer?: boolean;
+  /** Merged into the config's `kinds.inference`. */
+  inference?: Record<string, unknown>;
 }
 
 export interface HttpResult<T = unknown> {
@@ -32,6 +40,8 @@ export interface HttpResult<T = unknown> {
 
 export class Stack {
   solver!: AppProcess;
+  modelServer: AppProcess | undefined;
+  modelUrl = '';
   scheduler!: AppProcess;
   api!: AppProcess;
   redisUrl!: string;
@@ -51,7 +61,8 @@ export class Stack {
   private async boot(options: StackOptions): Promise<void> {
     this.redisUrl = await freshRedisUrl();
     this.dir = mkdtempSync(join(tmpdir(), 'gpuq-stack-'));
-    const [solverPort, apiPort] = [await freePort(), await freePort()];
+    const [solverPort, apiPort, modelPort] = [await freePort(), await freePort(), await freePort()];
+    this.modelUrl = `http://127.0.0.1:${modelPort}`;
     this.solverUrl = `http://127.0.0.1:${solverPort}`;
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     this.configPath = join(this.dir, 'gpuq.json');
@@ -62,19 +73,31 @@ export class Stack {
         scheduler: options.scheduler ?? {},
         api: options.api ?? {},
         artifactsDir: join(this.dir, 'artifacts'),
-        kinds: { solve: { executor: { type: 'http', url: this.solverUrl }, ...options.solve }, ...options.kinds },
+        kinds: {
+          solve: this.solveConfig(options.solve),
+          inference: { models: { default: { url: this.modelUrl } }, ...options.inference },
+          ...options.kinds,
+        },
       }),
     );
     this.solver = this.startSolver(solverPort, options.solverThreads ?? 1);
+    if (options.modelServer) this.startModelServer();
     this.schedulerEnv = options.schedulerEnv ?? {};
     this.scheduler = this.startScheduler();
     this.apiEnv = options.apiEnv ?? {};
     this.api = this.startApi(apiPort);
     await Promise.all([
       this.solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready'),
+      this.modelServer?.waitForLog((l) => l.msg === 'model-cpu ready', 'ready'),
       this.scheduler.waitForLog((l) => l.msg === 'scheduler started', 'started'),
       waitFor(async () => (await fetch(`${this.apiUrl}/healthz`)).ok, { what: 'the API to answer /healthz' }),
     ]);
+  }
+
+  private solveConfig(solve: Record<string, unknown> = {}): Record<string, unknown> {
+    if (!Array.isArray(solve.servers)) return { executor: { type: 'http', url: this.solverUrl }, ...solve };
+    const servers = (solve.servers as Array<Record<string, unknown>>).map((s) => ({ ...s, url: String(s.url).replace('SOLVER_URL', this.solverUrl) }));
+    return { ...solve, servers };
   }
 
   /** A scheduler process for this stack (another one, for takeover and restart tests). */
@@ -92,6 +115,12 @@ export class Stack {
   /** An API process on `port` against this stack's Redis (another replica, for multi-replica tests). */
   startApi(port: number): AppProcess {
     return new AppProcess('api', 'apps/api/dist/server.js', { PORT: String(port), REDIS_URL: this.redisUrl, GPUQ_CONFIG: this.configPath, ...this.apiEnv });
+  }
+
+  /** model-cpu on this stack's model port (again, after a test stopped it). */
+  startModelServer(): AppProcess {
+    this.modelServer = new AppProcess('model-cpu', 'apps/model-cpu/dist/server.js', { MODEL_PORT: new URL(this.modelUrl).port });
+    return this.modelServer;
   }
 
   /** solver-cpu on this stack's port (again, after a test stopped it). */
@@ -166,13 +195,13 @@ export class Stack {
 
   /** Process logs, for a failing assertion's message. */
   logs(): string {
-    return [this.solver, this.scheduler, this.api].map((p) => `--- ${p.name}\n${p.tail()}`).join('\n');
+    return [this.solver, this.modelServer, this.scheduler, this.api].flatMap((p) => (p ? [`--- ${p.name}\n${p.tail()}`] : [])).join('\n');
   }
 
   async stop(): Promise<void> {
     await this.client?.quit();
     await Promise.all([this.api?.stop(), this.scheduler?.stop()]);
-    await this.solver?.stop();
+    await Promise.all([this.solver?.stop(), this.modelServer?.stop()]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,7 @@ import {
 } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import { checkAdmission, type VramNeed } from './admission.js';
+import { checkSolveRouting } from './solve-routing.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
@@ -93,6 +94,7 @@ export class JobStore {
     if (limits.length > 0) {
       throw new ApiError('validation_failed', undefined, limits.map((issue) => ({ path: `${path}${formatPath(['input', ...issue.path])}`, message: issue.message })));
     }
+    checkSolveRouting(request, this.config, path);
     checkAdmission(await this.schedulers.get(), request.kind, this.vramNeed(request), path);
     const data: JobData = {
       v: 1,

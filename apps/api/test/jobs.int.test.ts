@@ -9,6 +9,7 @@ import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
 import { startRedisServer } from '@gpuq/testkit';
 import { buildApp } from '../src/app.js';
 import { KeyRing } from '../src/auth/key-ring.js';
+import { SOLVE_ON_GPUS } from './test-app.js';
 
 const log = createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 type App = Awaited<ReturnType<typeof buildApp>>;
@@ -18,7 +19,7 @@ describe('POST /v1/jobs and GET /v1/jobs/:id', () => {
   let queue: Queue;
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl();
-    app = await buildApp({ config: GpuqConfig.parse({}), redisUrl, log, maxBodyBytes: 64 * 1024, keys: new KeyRing([]), runsWebhooks: false });
+    app = await buildApp({ config: GpuqConfig.parse({ kinds: { solve: SOLVE_ON_GPUS } }), redisUrl, log, maxBodyBytes: 64 * 1024, keys: new KeyRing([]), runsWebhooks: false });
     queue = new Queue('solve', { connection: bullConnection(redisUrl), prefix: BULLMQ_PREFIX });
   });
   afterAll(async () => {
@@ -103,7 +104,7 @@ describe('POST /v1/jobs and GET /v1/jobs/:id', () => {
 describe('when Redis is unreachable', () => {
   it('answers 503 with a code, never a hang or a crash', async () => {
     const redis = await startRedisServer();
-    const app = await buildApp({ config: GpuqConfig.parse({}), redisUrl: redis.url, log, maxBodyBytes: 1024 * 1024, keys: new KeyRing([]), runsWebhooks: false });
+    const app = await buildApp({ config: GpuqConfig.parse({ kinds: { solve: SOLVE_ON_GPUS } }), redisUrl: redis.url, log, maxBodyBytes: 1024 * 1024, keys: new KeyRing([]), runsWebhooks: false });
     try {
       expect((await app.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'solve', input: CONTRACTS_LP } })).statusCode).toBe(202);
       await redis.stop();

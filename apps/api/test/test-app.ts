@@ -1,4 +1,5 @@
 // The API in-process against a fresh Redis database, with two tenants and an admin.
+import type { z } from 'zod';
 import { GpuqConfig, keys as redisKeys, type Inventory } from '@gpuq/shared';
 import { createLogger, Redis } from '@gpuq/runtime';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
@@ -11,11 +12,14 @@ export const auth = (who: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS
 
 export type TestApp = Awaited<ReturnType<typeof buildApp>> & { redisUrl: string; client: Redis };
 
+/** Solve jobs on GPUs through an http executor: these tests use them as the plain GPU job, with VRAM. */
+export const SOLVE_ON_GPUS = { executor: { type: 'http', url: 'http://127.0.0.1:5000' } };
+
 export async function buildTestApp(config: Record<string, unknown> = {}, options: { isOpen?: boolean; redisUrl?: string } = {}): Promise<TestApp> {
   const redisUrl = options.redisUrl ?? (await freshRedisUrl());
   const keys = options.isOpen ? new KeyRing([]) : new KeyRing(keysFromEnv(`acme:${KEYS.acme},globex:${KEYS.globex}`, KEYS.admin));
   const app = await buildApp({
-    config: GpuqConfig.parse(config),
+    config: GpuqConfig.parse({ ...config, kinds: { solve: SOLVE_ON_GPUS, ...(config.kinds as object | undefined) } }),
     redisUrl,
     log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
     maxBodyBytes: 256 * 1024,
@@ -31,7 +35,7 @@ export async function buildTestApp(config: Record<string, unknown> = {}, options
 }
 
 /** Publishes a box's inventory and an active scheduler's heartbeat, as a scheduler would. */
-export async function publishBox(client: Redis, inventory: Omit<Inventory, 'updatedAt' | 'schedulerId'>): Promise<void> {
+export async function publishBox(client: Redis, inventory: Omit<z.input<typeof Inventory>, 'updatedAt' | 'schedulerId'>): Promise<void> {
   await client.set(redisKeys.inventory(inventory.boxId), JSON.stringify({ ...inventory, schedulerId: `sched-${inventory.boxId}`, updatedAt: Date.now() }));
   await client.hset(redisKeys.schedulers, `sched-${inventory.boxId}`, JSON.stringify({ boxId: inventory.boxId, role: 'active', heartbeatAt: Date.now(), pid: 1 }));
 }

@@ -1,11 +1,12 @@
-// Why a GPU is drained, by source: the driver (nvidia-smi reports it broken or missing) and
-// repeated job failures on it (drained for a cool-down). The ledger shows the reasons joined.
+// Why a GPU (or a solve server's slots) is drained, by source: the driver (nvidia-smi reports it
+// broken or missing), repeated job failures on it (drained for a cool-down), a solve server that
+// is down, and a server whose GPUs are all drained. The ledger shows the reasons joined.
 import type { VramLedger } from './ledger.js';
 
-type Source = 'driver' | 'failures';
+export type DrainSource = 'driver' | 'failures' | 'server' | 'gpus';
 
 export class GpuHealth {
-  private readonly reasons = new Map<string, Map<Source, string>>();
+  private readonly reasons = new Map<string, Map<DrainSource, string>>();
   private readonly streaks = new Map<string, number>();
   private readonly cooldowns = new Map<string, NodeJS.Timeout>();
 
@@ -41,8 +42,18 @@ export class GpuHealth {
     );
   }
 
-  private set(gpu: string, source: Source, reason: string | undefined): void {
-    const reasons = this.reasons.get(gpu) ?? new Map<Source, string>();
+  /** Whether the GPU itself is unwell (its driver, or failures on it), whatever else drains it. */
+  isUnwell(gpu: string): boolean {
+    const reasons = this.reasons.get(gpu);
+    return reasons !== undefined && (reasons.has('driver') || reasons.has('failures'));
+  }
+
+  reasonsOf(gpu: string): string[] {
+    return [...(this.reasons.get(gpu)?.values() ?? [])];
+  }
+
+  set(gpu: string, source: DrainSource, reason: string | undefined): void {
+    const reasons = this.reasons.get(gpu) ?? new Map<DrainSource, string>();
     this.reasons.set(gpu, reasons);
     const wasDrained = reasons.size > 0;
     if (reason === undefined) reasons.delete(source);

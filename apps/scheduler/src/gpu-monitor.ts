@@ -75,7 +75,7 @@ export class GpuMonitor {
       this.failures++;
       this.log.warn({ err, failures: this.failures }, 'polling nvidia-smi failed');
       if (this.failures === FAILURES_BEFORE_DRAIN) {
-        for (const gpu of this.ledger.specs()) this.health.setDriverFault(gpu.id, `nvidia-smi fails: ${(err as Error).message}`);
+        for (const gpu of this.ledger.gpuSpecs()) this.health.setDriverFault(gpu.id, `nvidia-smi fails: ${(err as Error).message}`);
         this.onChange();
       }
     } finally {
@@ -88,7 +88,7 @@ export class GpuMonitor {
     const trees = new Map([...this.jobs].map(([jobId, job]) => [jobId, descendants(job.pids, parents)]));
     const ourPids = new Set([...trees.values()].flatMap((tree) => [...tree]));
     let changed = false;
-    for (const spec of this.ledger.specs()) {
+    for (const spec of this.ledger.gpuSpecs()) {
       const isMig = spec.uuid?.startsWith('MIG-') ?? false;
       // A MIG instance is read through its parent GPU, whose id prefixes the instance's.
       const reading = isMig ? readings.find((r) => spec.id.startsWith(`gpu${r.index}-`)) : spec.uuid ? byUuid.get(spec.uuid) : readings.find((r) => `gpu${r.index}` === spec.id);

@@ -1,7 +1,7 @@
 // A job the scheduler holds: its BullMQ job and lock token, its parsed data, and what placement
 // needs to know about it.
 import type { Job } from 'bullmq';
-import type { JobData } from '@gpuq/shared';
+import type { JobData, StageRecord } from '@gpuq/shared';
 import type { CoreJob } from './scheduler-core.js';
 import type { EstimateSource } from './vram-estimator.js';
 
@@ -14,6 +14,10 @@ export interface HeldJob extends CoreJob {
   /** The kind's estimate before learning, which observed peaks are measured against. */
   baseVramMb: number;
   estimateSource: EstimateSource;
+  /** What the executor's prepare stage made of the input (a pipeline kind), once it ran. */
+  prepared?: unknown;
+  /** The stages of this attempt so far (a pipeline kind). */
+  stages?: StageRecord[];
 }
 
 /** A previous attempt's work that may still be running on its worker, to re-attach to. */

@@ -7,6 +7,7 @@ import type { FencedWriter } from './fenced-writes.js';
 import type { GpuMonitor } from './gpu-monitor.js';
 import type { VramLedger } from './ledger.js';
 import type { SchedulerMetrics } from './metrics.js';
+import { serverDeviceId, type SolveServers } from './solve-servers.js';
 
 const MIB = 1024 * 1024;
 
@@ -18,6 +19,7 @@ export interface InventorySource {
   kinds: () => string[];
   unavailableKinds: () => Record<string, string>;
   heldOf: (kind: string) => number;
+  solveServers: SolveServers | undefined;
 }
 
 export class InventoryPublisher {
@@ -50,7 +52,10 @@ export class InventoryPublisher {
       kinds,
       unavailableKinds: this.source.unavailableKinds(),
       heldByKind: Object.fromEntries(kinds.map((kind) => [kind, this.source.heldOf(kind)])),
-      gpus: ledger.capacities().map((c) => {
+      gpus: ledger
+        .capacities()
+        .filter((c) => c.solveServer === undefined)
+        .map((c) => {
         const spec = ledger.spec(c.id)!;
         const readout = monitor?.readout(c.id);
         return {
@@ -71,6 +76,18 @@ export class InventoryPublisher {
           temperatureC: readout?.temperatureC ?? null,
         };
       }),
+      solveServers: (this.source.solveServers?.servers ?? []).map((server) => {
+        const slots = ledger.capacity(serverDeviceId(server.name));
+        return {
+          name: server.name,
+          url: server.url,
+          gpus: server.gpus ?? [],
+          problems: server.problems,
+          slots: slots?.maxJobs ?? server.slots,
+          running: slots?.jobs ?? 0,
+          unavailableReason: slots?.drainedReason ?? null,
+        };
+      }),
     };
   }
 
@@ -86,6 +103,10 @@ export class InventoryPublisher {
       if (gpu.utilizationPercent !== null) this.metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
     }
     for (const [kind, n] of Object.entries(inventory.heldByKind)) this.metrics.windowJobs.set({ kind }, n);
+    for (const server of inventory.solveServers) {
+      this.metrics.solveServerUp.set({ server: server.name }, server.unavailableReason ? 0 : 1);
+      this.metrics.solveServerRunning.set({ server: server.name }, server.running);
+    }
     await this.writer.write(keys.inventory(inventory.boxId), { value: JSON.stringify(inventory) });
   }
 }

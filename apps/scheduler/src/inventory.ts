@@ -11,6 +11,13 @@ export interface GpuSpec {
   headroomMb?: number;
   /** True for GPUs declared in config rather than found on the machine. */
   isSimulated: boolean;
+  /** Jobs at a time on it; the scheduler's maxJobsPerGpu when absent. */
+  maxJobs?: number;
+  /**
+   * Set on a solve server's slots, which the ledger keeps like a GPU with no memory of its own (the
+   * server's memory is its own, on GPUs it owns): jobs take a slot, and wait for one.
+   */
+  solveServer?: string;
 }
 
 export function simulatedGpus(declared: readonly GpuDeclaration[] = DEFAULT_SIMULATED_GPUS): GpuSpec[] {

@@ -24,6 +24,10 @@ export interface GpuCapacity {
   /** usable − reserved; negative when others grew into memory we had reserved. */
   freeMb: number;
   jobs: number;
+  /** Jobs at a time; the scheduler's maxJobsPerGpu when absent. */
+  maxJobs: number | undefined;
+  /** Set when this is a solve server's slots rather than a GPU. */
+  solveServer: string | undefined;
   drainedReason: string | undefined;
 }
 
@@ -60,6 +64,17 @@ export class VramLedger {
     return [...this.gpus.values()].map((g) => g.spec);
   }
 
+  /** The GPUs alone, without solve servers' slots. */
+  gpuSpecs(): GpuSpec[] {
+    return this.specs().filter((spec) => spec.solveServer === undefined);
+  }
+
+  /** Changes how many jobs a device takes at a time (a cuOpt server with fewer healthy GPUs). */
+  setMaxJobs(id: string, maxJobs: number): void {
+    const g = this.gpus.get(id);
+    if (g) g.spec = { ...g.spec, maxJobs };
+  }
+
   spec(gpuId: string): GpuSpec | undefined {
     return this.gpus.get(gpuId)?.spec;
   }
@@ -85,6 +100,8 @@ export class VramLedger {
       reservedMb: g.reservedMb,
       freeMb: usableMb - g.reservedMb,
       jobs: g.jobs.size,
+      maxJobs: g.spec.maxJobs,
+      solveServer: g.spec.solveServer,
       drainedReason: g.drainedReason,
     };
   }

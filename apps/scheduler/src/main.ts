@@ -10,6 +10,7 @@ import { Lease } from './lease.js';
 import { createSchedulerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { Scheduler } from './scheduler.js';
+import { SolveServers } from './solve-servers.js';
 
 const log = createLogger('scheduler');
 const env = loadSchedulerEnv();
@@ -17,6 +18,7 @@ const config = loadConfig(env.GPUQ_CONFIG);
 const schedulerId = env.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
 const boxId = env.GPUQ_BOX_ID ?? config.scheduler.boxId ?? hostname();
 const { gpus, monitor } = await discoverGpus(config, log);
+const solveServers = config.kinds.solve.servers ? new SolveServers(config.kinds.solve.servers, log) : undefined;
 const redis = createRedis(env.REDIS_URL, 'gpuq-scheduler');
 redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
 const metrics = createSchedulerMetrics();
@@ -57,7 +59,8 @@ if (!stopWaiting.signal.aborted) {
     gpus,
     connection: bullConnection(env.REDIS_URL),
     redis,
-    executors: createExecutors(config, boxId, log),
+    executors: createExecutors(config, boxId, log, solveServers),
+    ...(solveServers ? { solveServers } : {}),
     lease,
     schedulerId,
     boxId,

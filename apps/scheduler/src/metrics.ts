@@ -1,5 +1,5 @@
 // The scheduler's Prometheus metrics, in its own registry. Names carry units; labels are few and
-// bounded (kind, gpu, outcome), never a job id.
+// bounded (kind, gpu, server, outcome), never a job id.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Read on each scrape, so the depth is current without polling BullMQ in between. */
@@ -53,6 +53,8 @@ export function createSchedulerMetrics() {
     vramNotOurs: metric(new Gauge({ name: 'gpuq_gpu_vram_not_ours_bytes', help: 'VRAM in use by processes that are not our jobs', labelNames: ['gpu'], registers: [registry] })),
     gpuUtilization: metric(new Gauge({ name: 'gpuq_gpu_utilization_ratio', help: 'GPU utilisation, 0 to 1, from nvidia-smi', labelNames: ['gpu'], registers: [registry] })),
     gpuDrained: metric(new Gauge({ name: 'gpuq_gpu_drained', help: '1 while the GPU takes no new jobs', labelNames: ['gpu'], registers: [registry] })),
+    solveServerUp: metric(new Gauge({ name: 'gpuq_solve_server_up', help: '1 while the solve server answers its health check and takes jobs', labelNames: ['server'], registers: [registry] })),
+    solveServerRunning: metric(new Gauge({ name: 'gpuq_solve_server_running_jobs', help: 'Jobs the solve server is solving now', labelNames: ['server'], registers: [registry] })),
     retries: metric(new Counter({ name: 'gpuq_job_retries_total', help: 'Attempts that failed and will be retried', labelNames: ['kind'], registers: [registry] })),
     timeouts: metric(new Counter({ name: 'gpuq_job_timeouts_total', help: 'Attempts stopped at their timeout', labelNames: ['kind'], registers: [registry] })),
     failures: metric(new Counter({ name: 'gpuq_job_failures_total', help: 'Jobs that ended failed, by error code', labelNames: ['kind', 'code'], registers: [registry] })),

@@ -1,6 +1,7 @@
 // Where a job goes: best fit (the GPU with the least free VRAM that still fits, keeping large
 // holes for large jobs), spread (the most free), or first fit (the first in order, as the simplest
-// schedulers do). When it fits nowhere, a reason a person reads.
+// schedulers do). Solve servers' slots have no VRAM: the first with a free slot, in the order of
+// preference, wins. When it fits nowhere, a reason a person reads.
 import type { GpuCapacity } from './ledger.js';
 
 export type PackingPolicy = 'best-fit' | 'spread' | 'first-fit';
@@ -18,7 +19,7 @@ export function place(gpus: readonly GpuCapacity[], vramMb: number, options: Pla
   const candidates = gpus.filter((g) => !options.allowedGpus || options.allowedGpus.has(g.id));
   let best: GpuCapacity | undefined;
   for (const gpu of candidates) {
-    if (gpu.drainedReason !== undefined || gpu.jobs >= options.maxJobsPerGpu || gpu.freeMb < vramMb) continue;
+    if (gpu.drainedReason !== undefined || gpu.jobs >= maxJobsOn(gpu, options) || gpu.freeMb < vramMb) continue;
     const better =
       !best ||
       (options.policy === 'best-fit' && gpu.freeMb < best.freeMb) ||
@@ -29,8 +30,11 @@ export function place(gpus: readonly GpuCapacity[], vramMb: number, options: Pla
   return { ok: false, reason: whyNot(candidates, vramMb, options) };
 }
 
+export const maxJobsOn = (gpu: GpuCapacity, options: Pick<PlacementOptions, 'maxJobsPerGpu'>) => gpu.maxJobs ?? options.maxJobsPerGpu;
+
 function whyNot(gpus: readonly GpuCapacity[], vramMb: number, options: PlacementOptions): string {
   if (gpus.length === 0) return 'no GPU is allowed for this kind';
+  if (gpus.every((g) => g.solveServer !== undefined)) return whyNoServer(gpus, options);
   const open = gpus.filter((g) => g.drainedReason === undefined);
   if (open.length === 0) return `every GPU it may use is drained (${gpus.map((g) => `${g.id}: ${g.drainedReason}`).join('; ')})`;
   const withRoom = open.filter((g) => g.freeMb >= vramMb);
@@ -39,4 +43,14 @@ function whyNot(gpus: readonly GpuCapacity[], vramMb: number, options: Placement
   }
   const largest = open.reduce((a, b) => (b.freeMb > a.freeMb ? b : a));
   return `needs ${vramMb} MiB; largest free is ${Math.max(0, largest.freeMb)} MiB on ${largest.id}`;
+}
+
+/** Every solve server that takes the job is down or busy: say which, and how busy. */
+function whyNoServer(servers: readonly GpuCapacity[], options: PlacementOptions): string {
+  const states = servers.map((s) => {
+    if (s.drainedReason !== undefined) return `${s.solveServer} is unavailable (${s.drainedReason})`;
+    const max = maxJobsOn(s, options);
+    return `${s.solveServer} is solving ${s.jobs} of ${max} at a time`;
+  });
+  return `waiting for a solve server: ${states.join('; ')}`;
 }

@@ -17,6 +17,8 @@ export interface RecoveryContext {
   toHeld: (kind: string, job: Job, token: string, data: JobData, minVramMb?: number) => HeldJob;
   hold: (job: HeldJob) => void;
   reattach: (job: HeldJob, previous: Reattachment) => void;
+  /** Whether this box still has the GPU (or solve server) a running attempt was placed on. */
+  hasDevice: (id: string) => boolean;
   fail: (kind: string, job: HeldJob, failure: JobFailure) => Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export async function adoptActiveJobs(ctx: RecoveryContext): Promise<void> {
       if (run.phase === 'held') {
         log.info('took over a job the previous scheduler held');
         ctx.hold(held);
-      } else if (run.phase === 'running' && run.handle && run.gpu && run.vramMb) {
+      } else if (run.phase === 'running' && run.handle && run.gpu && run.vramMb !== undefined && ctx.hasDevice(run.gpu)) {
         ctx.reattach(held, { handle: run.handle, gpu: run.gpu, vramMb: run.vramMb, startedAt: run.startedAt ?? Date.now() });
       } else {
         // Dispatched, but the worker never confirmed it (or the result was never saved): run it again.

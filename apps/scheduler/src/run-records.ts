@@ -2,9 +2,15 @@
 // field for. Written on each phase change and when the pending reason changes, never per pass,
 // and only while this scheduler holds its box (fenced). Each write is announced on the job's
 // events channel, for the API's event streams.
-import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type JobError } from '@gpuq/shared';
+import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type JobError, type StageRecord } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import type { FencedOp, FencedWriter } from './fenced-writes.js';
+
+/** The time an attempt held its GPU (or, on a CPU solve server, the CPU), for the job's cost. */
+export interface Spent {
+  seconds: number;
+  onCpu: boolean;
+}
 
 export class RunRecords {
   private readonly lastReason = new Map<string, string>();
@@ -33,13 +39,21 @@ export class RunRecords {
     await this.write(jobId, { set: runRecordFields({ pendingReason: reason, ahead }) });
   }
 
-  async running(jobId: string, fields: { attempt: number; gpu: string; vramMb: number; startedAt: number; token: string }): Promise<void> {
+  async running(
+    jobId: string,
+    fields: { attempt: number; gpu: string; vramMb: number; startedAt: number; token: string; server?: string; serverGpus?: string },
+  ): Promise<void> {
     this.lastReason.delete(jobId);
     await this.write(jobId, {
-      del: ['pendingReason', 'ahead', 'handle', 'finishedAt', 'progress'],
+      del: ['pendingReason', 'ahead', 'handle', 'finishedAt', 'progress', 'server', 'serverGpus'],
       set: runRecordFields({ phase: 'running', ...fields }),
       persist: true,
     });
+  }
+
+  /** A pipeline attempt's stages so far; a CPU stage's seconds add to the job's CPU time. */
+  async stages(jobId: string, stages: StageRecord[], cpuSeconds = 0): Promise<void> {
+    await this.write(jobId, { set: runRecordFields({ stages }), ...(cpuSeconds > 0 ? { incr: { cpuSeconds } } : {}) });
   }
 
   async handle(jobId: string, handle: string): Promise<void> {
@@ -52,15 +66,15 @@ export class RunRecords {
 
   /**
    * The attempt is over. `error` is kept so the view can say why, also while a retry waits;
-   * `gpuSeconds` (the attempt's time on its GPU) adds to the job's total.
+   * the attempt's time on its GPU (or on a CPU solve server) adds to the job's total.
    */
-  async ended(jobId: string, fields: { finishedAt: number; error?: JobError; gpuSeconds?: number }): Promise<void> {
+  async ended(jobId: string, fields: { finishedAt: number; error?: JobError; spent?: Spent }): Promise<void> {
     this.lastReason.delete(jobId);
-    const { gpuSeconds, ...rest } = fields;
+    const { spent, ...rest } = fields;
     await this.write(jobId, {
       del: ['pendingReason', 'ahead', 'token'],
       set: runRecordFields({ phase: 'ended', ...rest }),
-      ...(gpuSeconds ? { incr: { gpuSeconds } } : {}),
+      ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
     });

@@ -3,13 +3,17 @@
 // reservation on the GPU where it will fit soonest; other jobs start there only if they cannot
 // delay it. The adapters act on the decisions it returns.
 import type { Reservation, VramLedger } from './ledger.js';
-import { place, type PackingPolicy } from './placement.js';
+import { maxJobsOn, place, type PackingPolicy } from './placement.js';
 import { earliestStart, fitsOverTime, type Interval, type Limits } from './timeline.js';
 import { JobWindow, type WindowJob } from './window.js';
 
 export interface CoreJob extends WindowJob {
   /** The longest the job can run (its timeout): a starving job's reservation is computed with it. */
   runBoundMs: number;
+  /** Where this job may run, when it is narrower than its kind's GPUs (a solve job: the servers that take its problem). */
+  devices?: ReadonlySet<string>;
+  /** Why `devices` is empty, when it is: the job can never run here. */
+  noDeviceReason?: string;
 }
 
 export interface CoreOptions {
@@ -93,7 +97,11 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
   }
 
   private decide(job: T, now: number, timelines: Map<string, GpuTimeline>, isStarving: boolean, isLineBlocked: boolean): Decision<T> {
-    const allowed = this.options.gpusByKind?.get(job.kind);
+    const allowed = job.devices ?? this.options.gpusByKind?.get(job.kind);
+    if (allowed?.size === 0) {
+      this.window.remove(job.id);
+      return { type: 'never-fits', job, reason: job.noDeviceReason ?? `no GPU on this box may run ${job.kind} jobs` };
+    }
     const largestMb = this.ledger.largestCapacityMb(allowed);
     if (job.vramMb > largestMb) {
       this.window.remove(job.id);
@@ -150,7 +158,7 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
   private timelines(now: number): Map<string, GpuTimeline> {
     const timelines = new Map<string, GpuTimeline>();
     for (const gpu of this.ledger.capacities()) {
-      timelines.set(gpu.id, { limits: { usableMb: gpu.usableMb, maxJobs: this.options.maxJobsPerGpu }, intervals: [] });
+      timelines.set(gpu.id, { limits: { usableMb: gpu.usableMb, maxJobs: maxJobsOn(gpu, this.options) }, intervals: [] });
     }
     for (const r of this.ledger.allReservations()) {
       // A job past its bound is being stopped; count it as ending a moment from now.

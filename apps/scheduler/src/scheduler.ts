@@ -3,7 +3,7 @@
 // the next pass. Every wake-up is an event (a job fetched, a job finished, a GPU freed, a
 // cancel), never a timer. It runs only while this process holds its box's lease.
 import type { Job, RedisOptions } from 'bullmq';
-import { estimateVramMb, JobData, type GpuqConfig, type Kind } from '@gpuq/shared';
+import { estimateVramMb, inferenceModelOf, JobData, solveProblemOf, type GpuqConfig, type InferenceInput } from '@gpuq/shared';
 import type { Logger, Redis } from '@gpuq/runtime';
 import { CancelListener } from './cancellation.js';
 import { HandedOver, JobFailure, type Executor } from './executors/index.js';
@@ -23,6 +23,7 @@ import { coreOptionsFor } from './policies.js';
 import { adoptActiveJobs } from './recovery.js';
 import { RunRecords } from './run-records.js';
 import { SchedulerCore } from './scheduler-core.js';
+import { serverDeviceId, type SolveServers } from './solve-servers.js';
 import { VramEstimator } from './vram-estimator.js';
 import { WebhookOutbox } from './webhook-outbox.js';
 
@@ -38,6 +39,8 @@ export interface SchedulerOptions {
   metrics: SchedulerMetrics;
   /** nvidia-smi to poll for memory not ours, job peaks and GPU health. */
   smi?: NvidiaSmi;
+  /** Where solve jobs go, when config lists solve servers. */
+  solveServers?: SolveServers;
   log: Logger;
 }
 
@@ -55,20 +58,28 @@ export class Scheduler {
   private readonly log: Logger;
   private readonly publisher: InventoryPublisher;
   private readonly webhooks: WebhookOutbox;
+  /** Where each kind may run (GPUs, or solve servers' slots). */
+  private readonly devices: Map<string, ReadonlySet<string>>;
   private isPlanScheduled = false;
   private isStopping = false;
 
   constructor(private readonly options: SchedulerOptions) {
     const { config, log } = options;
     this.log = log;
-    const ledger = new VramLedger(options.gpus);
+    const ledger = new VramLedger([...options.gpus, ...(options.solveServers?.devices() ?? [])]);
     this.checkKindGpus();
-    const gpusByKind = new Map(Object.entries(config.kinds).flatMap(([kind, k]) => (k.gpus ? [[kind, new Set(k.gpus)] as const] : [])));
-    this.core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, gpusByKind));
+    this.devices = this.devicesByKind();
+    this.core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, this.devices));
     const writer = new FencedWriter(options.redis, options.lease.fenceKey, () => options.lease.fence);
     this.records = new RunRecords(options.redis, writer);
     this.cancels = new CancelListener(options.redis, (jobId) => this.onCancel(jobId), log);
     this.health = new GpuHealth(ledger, config.scheduler.drainAfterFailures, config.scheduler.drainCooldownS * 1000, () => this.onGpusChanged());
+    options.solveServers?.onStateChange((server, downReason) => {
+      this.health.set(serverDeviceId(server.name), 'server', downReason);
+      // Its GPUs are no use to anyone while it is down: say so where people look at GPUs.
+      if (!server.sharesGpus) for (const gpu of server.gpus ?? []) this.health.set(gpu, 'server', downReason && `its cuOpt server ${server.name} is down`);
+      this.onGpusChanged();
+    });
     this.monitor = options.smi ? new GpuMonitor(options.smi, ledger, this.health, config.scheduler.gpuMonitor.intervalMs, log, () => this.onGpusChanged()) : undefined;
     this.estimator = new VramEstimator(options.redis, config.scheduler.vramEstimates);
     this.webhooks = new WebhookOutbox(options.connection, config.api.webhooks, log);
@@ -81,6 +92,7 @@ export class Scheduler {
         kinds: () => [...this.queues.keys()],
         unavailableKinds: () => Object.fromEntries(this.unavailable),
         heldOf: (kind) => this.core.window.countOf(kind),
+        solveServers: options.solveServers,
       },
       writer,
       options.metrics,
@@ -112,10 +124,38 @@ export class Scheduler {
 
   private checkKindGpus(): void {
     const known = new Set(this.options.gpus.map((g) => g.id));
-    for (const [kind, k] of Object.entries(this.options.config.kinds)) {
-      const unknown = (k.gpus ?? []).filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new Error(`config kinds.${kind}.gpus names ${unknown.join(', ')}, which this box does not have (it has ${[...known].join(', ')})`);
+    const has = `it has ${[...known].join(', ')}`;
+    const servers = this.options.solveServers?.servers ?? [];
+    for (const [i, server] of servers.entries()) {
+      const unknown = (server.gpus ?? []).filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new Error(`config kinds.solve.servers[${i}] (${server.name}) names ${unknown.join(', ')}, which this box does not have (${has})`);
     }
+    const owned = this.options.solveServers?.ownedGpus() ?? new Set<string>();
+    const lists = [
+      ...Object.entries(this.options.config.kinds).map(([kind, k]) => [`kinds.${kind}.gpus`, k.gpus ?? []] as const),
+      ...Object.entries(this.options.config.kinds.inference.models).map(([name, m]) => [`kinds.inference.models.${name}.gpus`, m.gpus ?? []] as const),
+    ];
+    for (const [field, gpus] of lists) {
+      const unknown = gpus.filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new Error(`config ${field} names ${unknown.join(', ')}, which this box does not have (${has})`);
+      const taken = gpus.filter((id) => owned.has(id));
+      if (taken.length > 0) throw new Error(`config ${field} names ${taken.join(', ')}, which a cuOpt server owns (set sharesGpus: true on that server if it leaves room for other jobs)`);
+    }
+  }
+
+  /** Where each kind may run: its configured GPUs, else every GPU no cuOpt server owns; solve servers' slots for solve. */
+  private devicesByKind(): Map<string, ReadonlySet<string>> {
+    const { config, solveServers } = this.options;
+    const owned = solveServers?.ownedGpus() ?? new Set<string>();
+    const unowned = this.options.gpus.map((g) => g.id).filter((id) => !owned.has(id));
+    // Without solve servers, a kind with no GPUs of its own may use any (and is told so by that name).
+    if (!solveServers) return new Map(Object.entries(config.kinds).flatMap(([kind, k]) => (k.gpus ? [[kind, new Set(k.gpus)] as const] : [])));
+    return new Map(
+      Object.entries(config.kinds).map(([kind, k]) => {
+        if (kind === 'solve') return [kind, new Set(solveServers.devices().map((d) => d.id))];
+        return [kind, new Set(k.gpus ?? unowned)];
+      }),
+    );
   }
 
   /** Kinds whose executor cannot run here, and why: not fetched, and said so in the inventory. */
@@ -136,12 +176,14 @@ export class Scheduler {
     await this.estimator.load(this.queues.keys());
     await this.cancels.start();
     this.monitor?.start();
+    await this.options.solveServers?.start();
     await adoptActiveJobs({
       queues: this.queues,
       records: this.records,
       log: this.log,
-      hold: (job) => this.hold(job),
       reattach: (job, previous) => this.reattach(job, previous),
+      hold: (job) => void this.admit(job).catch((err) => this.log.error({ err, jobId: job.id }, 'could not take over the job')),
+      hasDevice: (id) => this.core.ledger.spec(id) !== undefined,
       fail: (kind, held, failure) => failAttempt(this.runnerContext(kind), held, failure, this.log.child({ jobId: held.id })),
       toHeld: (kind, job, token, data) => this.toHeld(kind, job, token, data),
     });
@@ -168,7 +210,12 @@ export class Scheduler {
       metrics: this.options.metrics,
       webhooks: this.webhooks,
       capacityOf: (gpu) => this.core.ledger.largestCapacityMb(new Set([gpu])),
-      largestCapacityFor: (k) => this.core.ledger.largestCapacityMb(this.options.config.kinds[k as Kind]?.gpus ? new Set(this.options.config.kinds[k as Kind].gpus) : undefined),
+      largestCapacityFor: (k) => this.core.ledger.largestCapacityMb(this.devices.get(k)),
+      releaseGpu: (jobId) => {
+        if (!this.core.finish(jobId)) return;
+        this.requestPlan();
+        this.requestPublish();
+      },
       log: this.log,
     };
   }
@@ -178,7 +225,30 @@ export class Scheduler {
   }
 
   private toHeld(kind: string, job: Job, token: string, data: JobData, minVramMb = 0): HeldJob {
-    const baseVramMb = estimateVramMb(data.kind, data.input) ?? this.kindConfig(kind).defaultVramMb;
+    const { solveServers } = this.options;
+    if (kind === 'solve' && solveServers) {
+      const problem = solveProblemOf(data.input);
+      const devices = solveServers.devicesFor(problem);
+      return {
+        id: job.id!,
+        kind,
+        priority: data.priority,
+        submittedAt: data.submittedAt,
+        vramMb: 0,
+        devices,
+        ...(devices.size === 0 ? { noDeviceReason: solveServers.whyNoServerFor(problem) } : {}),
+        runBoundMs: data.timeoutSeconds * 1000,
+        job,
+        token,
+        data,
+        attempt: job.attemptsStarted,
+        baseVramMb: 0,
+        estimateSource: 'slot',
+      };
+    }
+    // An inference job's GPU stage runs where its model's server is, with the model's VRAM.
+    const model = kind === 'inference' ? inferenceModelOf(data.input as InferenceInput, this.options.config) : undefined;
+    const baseVramMb = model?.vramMb ?? estimateVramMb(data.kind, data.input) ?? this.kindConfig(kind).defaultVramMb;
     const estimate = this.estimator.estimate(kind, data.requestedVramMb, baseVramMb);
     return {
       id: job.id!,
@@ -187,6 +257,7 @@ export class Scheduler {
       submittedAt: data.submittedAt,
       // After running out of memory, only a larger GPU will do.
       vramMb: Math.max(estimate.vramMb, minVramMb),
+      ...(model?.gpus ? { devices: new Set(model.gpus) } : {}),
       runBoundMs: data.timeoutSeconds * 1000,
       job,
       token,
@@ -212,11 +283,43 @@ export class Scheduler {
       return;
     }
     // A previous attempt whose scheduler died may still be running on its worker: continue it.
-    if (run.phase === 'running' && run.handle && run.gpu && run.vramMb && this.core.ledger.spec(run.gpu)) {
+    if (run.phase === 'running' && run.handle && run.gpu && run.vramMb !== undefined && this.core.ledger.spec(run.gpu)) {
       this.reattach(held, { handle: run.handle, gpu: run.gpu, vramMb: run.vramMb, startedAt: run.startedAt ?? Date.now() });
       return;
     }
+    await this.admit(held);
+  }
+
+  /** A fetched job: a pipeline kind's CPU stage runs first, holding no GPU; then it waits for one. */
+  private async admit(held: HeldJob): Promise<void> {
+    const executor = this.options.executors.get(held.kind);
+    if (executor?.prepare && held.prepared === undefined) {
+      if (!(await this.prepare(held, executor))) return;
+      if (await this.cancels.isCancelled(held.id)) {
+        await failAttempt(this.runnerContext(held.kind), held, new JobFailure('cancelled', 'cancelled on request', false), this.log.child({ jobId: held.id }));
+        return;
+      }
+    }
     this.hold(held);
+  }
+
+  /** Runs the prepare stage; false when it failed the job's attempt. */
+  private async prepare(held: HeldJob, executor: Executor): Promise<boolean> {
+    const log = this.log.child({ jobId: held.id, kind: held.kind });
+    await this.records.pending(held.id, 'preprocess: its input is being prepared on the CPU before it waits for a GPU', 0).catch(() => undefined);
+    const startedAt = Date.now();
+    let failure: JobFailure | undefined;
+    try {
+      held.prepared = await executor.prepare!({ jobId: held.id, kind: held.kind, input: held.data.input });
+    } catch (err) {
+      failure = err instanceof JobFailure ? err : new JobFailure('internal', `preprocess: ${(err as Error).message}`, true);
+    }
+    const seconds = (Date.now() - startedAt) / 1000;
+    held.stages = [{ name: 'preprocess', device: 'cpu', startedAt, seconds }];
+    await this.records.stages(held.id, held.stages, seconds).catch((err) => log.warn({ err }, 'could not record the stage'));
+    if (!failure) return true;
+    await failAttempt(this.runnerContext(held.kind), held, failure, log);
+    return false;
   }
 
   private hold(held: HeldJob): void {
@@ -234,6 +337,18 @@ export class Scheduler {
     this.dispatch(held, reservation, previous.handle);
   }
 
+  /** A cuOpt server solves on its healthy GPUs only: one slot each, and none while all are unwell. */
+  private syncServerSlots(): void {
+    for (const server of this.options.solveServers?.servers ?? []) {
+      if (!server.gpus) continue;
+      const id = serverDeviceId(server.name);
+      const unwell = server.gpus.filter((gpu) => this.health.isUnwell(gpu));
+      this.core.ledger.setMaxJobs(id, Math.max(1, server.gpus.length - unwell.length));
+      const reason = unwell.length === server.gpus.length ? `its GPUs are drained (${unwell.map((g) => `${g}: ${this.health.reasonsOf(g).join('; ')}`).join('; ')})` : undefined;
+      this.health.set(id, 'gpus', reason);
+    }
+  }
+
   /** Coalesces the wake-ups of one event-loop turn into a single placement pass. */
   private requestPlan(): void {
     if (this.isPlanScheduled || this.isStopping) return;
@@ -246,6 +361,7 @@ export class Scheduler {
 
   private planNow(): void {
     if (this.isStopping) return;
+    this.syncServerSlots();
     const freed = new Set<string>();
     for (const decision of this.core.plan(Date.now())) {
       const { job } = decision;
@@ -271,6 +387,7 @@ export class Scheduler {
     const spec = this.core.ledger.spec(reservation.gpu);
     const uuid = spec?.uuid;
     const fence = this.options.lease.fence;
+    const server = this.options.solveServers?.server(reservation.gpu);
     const attempt: Attempt = {
       held,
       reservation,
@@ -279,6 +396,7 @@ export class Scheduler {
       ...(fence !== undefined ? { fence } : {}),
       ...(reattachHandle ? { reattachHandle } : {}),
       ...(uuid ? { gpuUuid: uuid } : {}),
+      ...(server ? { server: { name: server.name, gpus: server.gpus ?? [] } } : {}),
     };
     if (!reattachHandle) {
       metrics.placements.inc({ kind: held.kind, gpu: reservation.gpu });
@@ -295,8 +413,8 @@ export class Scheduler {
         clearTimeout(timer);
         this.running.delete(held.id);
         this.core.finish(held.id);
-        if (end === 'not-attached' && !this.isStopping) {
-          this.log.info({ jobId: held.id }, 'the previous attempt is gone from its worker; placing the job anew');
+        if ((end === 'not-attached' || end === 'not-started') && !this.isStopping) {
+          if (end === 'not-attached') this.log.info({ jobId: held.id }, 'the previous attempt is gone from its worker; placing the job anew');
           this.hold(held);
         }
         this.requestPublish();

@@ -7,7 +7,8 @@ import type { Redis } from '@gpuq/runtime';
 
 const KEPT_SAMPLES = 500;
 
-export type EstimateSource = 'declared' | 'learned' | 'estimated';
+/** `slot`: the job takes a solve server's slot, not VRAM. */
+export type EstimateSource = 'declared' | 'learned' | 'estimated' | 'slot';
 
 export interface Estimate {
   vramMb: number;

@@ -157,3 +157,39 @@ describe('no starvation', () => {
     expect(dispatched(core.plan(7 * MINUTE))).toEqual(['big']);
   });
 });
+
+describe('SchedulerCore.plan with solve servers', () => {
+  const withServers = () =>
+    new VramLedger([
+      ...gpus([81_920]),
+      { id: 'server:cuopt', totalMb: 0, isSimulated: false, maxJobs: 1, solveServer: 'cuopt' },
+      { id: 'server:solver-cpu', totalMb: 0, isSimulated: false, maxJobs: 1, solveServer: 'solver-cpu' },
+    ]);
+  const everywhere = new Set(['server:cuopt', 'server:solver-cpu']);
+
+  it('runs one solve per slot, each job on the servers its problem may go to, and the rest wait in order', () => {
+    const core = new SchedulerCore(withServers(), options);
+    core.hold(job('vrp', 0, { devices: new Set(['server:cuopt']), submittedAt: 1 }));
+    core.hold(job('lp-1', 0, { devices: everywhere, submittedAt: 2 }));
+    core.hold(job('lp-2', 0, { devices: everywhere, submittedAt: 3 }));
+    const decisions = core.plan(1_000);
+    expect(decisions.map((d) => [d.type, d.job.id, d.type === 'dispatch' ? d.reservation.gpu : undefined])).toEqual([
+      ['dispatch', 'vrp', 'server:cuopt'],
+      ['dispatch', 'lp-1', 'server:solver-cpu'],
+      ['wait', 'lp-2', undefined],
+    ]);
+    expect(decisions[2]).toMatchObject({ reason: 'waiting for a solve server: cuopt is solving 1 of 1 at a time; solver-cpu is solving 1 of 1 at a time' });
+  });
+
+  it('fails at once a job that no server may take, with the reason', () => {
+    const core = new SchedulerCore(withServers(), options);
+    core.hold(job('vrp', 0, { devices: new Set(), noDeviceReason: 'no solve server takes VRP problems' }));
+    expect(core.plan(0)).toMatchObject([{ type: 'never-fits', reason: 'no solve server takes VRP problems' }]);
+  });
+
+  it('keeps other kinds off the servers and off the GPUs they own', () => {
+    const core = new SchedulerCore(withServers(), { ...options, gpusByKind: new Map([['fold', new Set<string>()]]) });
+    core.hold(job('fold', 1_000, { kind: 'fold' }));
+    expect(core.plan(0)).toMatchObject([{ type: 'never-fits', reason: 'no GPU on this box may run fold jobs' }]);
+  });
+});

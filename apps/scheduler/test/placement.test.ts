@@ -11,7 +11,19 @@ const gpu = (id: string, freeMb: number, jobs = 0, drainedReason?: string): GpuC
   reservedMb: 24_576 - freeMb,
   freeMb,
   jobs,
+  maxJobs: undefined,
+  solveServer: undefined,
   drainedReason,
+});
+
+/** A solve server's slots: no VRAM, `slots` jobs at a time. */
+const server = (name: string, slots: number, jobs = 0, drainedReason?: string): GpuCapacity => ({
+  ...gpu(`server:${name}`, 0, jobs, drainedReason),
+  totalMb: 0,
+  usableMb: 0,
+  reservedMb: 0,
+  maxJobs: slots,
+  solveServer: name,
 });
 
 const options = { policy: 'best-fit' as const, maxJobsPerGpu: 4 };
@@ -49,6 +61,19 @@ describe('place', () => {
     expect(place([gpu('gpu0', 20_000, 0, 'driver reports it lost')], 1_000, options)).toEqual({
       ok: false,
       reason: 'every GPU it may use is drained (gpu0: driver reports it lost)',
+    });
+  });
+
+  it('sends a solve job to the first server with a free slot, in the order of preference', () => {
+    expect(place([server('cuopt', 1, 1), server('solver-cpu', 2, 0)], 0, options)).toEqual({ ok: true, gpu: 'server:solver-cpu' });
+    expect(place([server('cuopt', 1, 0), server('solver-cpu', 2, 0)], 0, options)).toEqual({ ok: true, gpu: 'server:cuopt' });
+  });
+
+  it('says which solve servers are busy or down when none can take the job', () => {
+    expect(place([server('cuopt', 1, 1), server('solver-cpu', 2, 0, 'http://127.0.0.1:5000 does not answer (connect ECONNREFUSED)')], 0, options)).toEqual({
+      ok: false,
+      reason:
+        'waiting for a solve server: cuopt is solving 1 of 1 at a time; solver-cpu is unavailable (http://127.0.0.1:5000 does not answer (connect ECONNREFUSED))',
     });
   });
 });

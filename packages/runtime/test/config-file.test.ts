@@ -12,7 +12,7 @@ describe('parseConfig', () => {
   });
 
   it('treats an empty file as all defaults', () => {
-    expect(parseConfig('', 'empty.yaml').kinds.solve.executor).toMatchObject({ type: 'http', url: 'http://127.0.0.1:5000' });
+    expect(parseConfig('', 'empty.yaml').kinds.solve.servers).toMatchObject([{ name: 'solver-cpu', url: 'http://127.0.0.1:5000' }]);
   });
 
   it('names every bad field, and the file', () => {

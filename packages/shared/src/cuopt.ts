@@ -93,6 +93,24 @@ export type RequestStatus = z.infer<typeof RequestStatus>;
 export const AbortReply = z.object({ cached: z.number().int(), queued: z.number().int(), running: z.number().int() });
 export type AbortReply = z.infer<typeof AbortReply>;
 
+/**
+ * `GET /cuopt/solution/{id}/incumbents` (after a submit with `incumbent_solutions=true`): each
+ * improving MILP solution once; when the solve is over and none are left, the one sentinel
+ * `{"solution": [], "cost": null, "bound": null}`.
+ */
+export const Incumbent = z.object({ solution: z.array(z.number()), cost: z.number().nullable(), bound: z.number().nullable() });
+export type Incumbent = z.infer<typeof Incumbent>;
+
+/** A solve job's progress while a MILP runs: its best solution so far, from the incumbents. */
+export const SolveProgress = z.object({
+  incumbents: z.number().int(),
+  bestObjective: z.number().nullable(),
+  bound: z.number().nullable(),
+  /** |best − bound| / |best|, as cuOpt's mip_gap. */
+  gap: z.number().nullable(),
+});
+export type SolveProgress = z.infer<typeof SolveProgress>;
+
 /** `GET /cuopt/health` → 200. */
 export const HealthReply = z.object({ status: z.string(), version: z.string() });
 export type HealthReply = z.infer<typeof HealthReply>;

@@ -19,6 +19,7 @@ export const apiErrors = {
   timeout_above_max: { status: 422, message: 'timeoutSeconds is above the maximum for this kind.' },
   never_fits: { status: 422, message: 'The job needs more VRAM than any GPU offers; it could never run.' },
   kind_not_served: { status: 422, message: 'No scheduler runs jobs of this kind.' },
+  problem_not_served: { status: 422, message: 'No solve server takes this kind of problem.' },
   batch_too_large: { status: 422, message: 'The batch has more jobs than this server accepts at once.' },
   webhook_host_not_allowed: { status: 422, message: "The webhook's host is not one this server may call." },
   webhook_secret_missing: { status: 422, message: 'Webhooks are signed with your tenant\'s secret, and it has none: set it in GPUQ_WEBHOOK_SECRETS.' },

@@ -11,3 +11,4 @@ export * from './run-record.js';
 export * from './inventory.js';
 export * from './queue-contract.js';
 export * from './webhook-signature.js';
+export * as modelServer from './inference-protocol.js';

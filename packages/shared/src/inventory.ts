@@ -25,6 +25,22 @@ export const GpuState = z.object({
 });
 export type GpuState = z.infer<typeof GpuState>;
 
+/** A solve server as its scheduler sees it: what it takes, how busy it is, and whether it answers. */
+export const SolveServerState = z.object({
+  name: z.string(),
+  url: z.string(),
+  /** The GPUs it solves on; none for a CPU server. */
+  gpus: z.array(z.string()),
+  problems: z.array(z.string()),
+  /** Solves at a time (one per healthy GPU for a cuOpt server). */
+  slots: z.number().int(),
+  /** Jobs it is solving now. */
+  running: z.number().int(),
+  /** Why it takes no jobs now (down, or its GPUs drained), or null. */
+  unavailableReason: z.string().nullable(),
+});
+export type SolveServerState = z.infer<typeof SolveServerState>;
+
 export const Inventory = z.object({
   schedulerId: z.string(),
   updatedAt: z.number().int(),
@@ -36,6 +52,8 @@ export const Inventory = z.object({
   /** Jobs the scheduler holds, waiting for a GPU, by kind. */
   heldByKind: z.record(z.string(), z.number().int()),
   gpus: z.array(GpuState),
+  /** Where solve jobs go, when config lists solve servers. */
+  solveServers: z.array(SolveServerState).default([]),
 });
 export type Inventory = z.infer<typeof Inventory>;
 

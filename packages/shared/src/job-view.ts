@@ -85,13 +85,34 @@ function positionOf(job: QueuedJobFacts, run: RunRecord, standing: QueueStanding
   return null;
 }
 
+function placementOf(run: RunRecord): JobView['placement'] {
+  if (!run.gpu || run.vramMb === undefined) return null;
+  if (run.server === undefined) return { gpu: run.gpu, vramMb: run.vramMb };
+  const gpus = run.serverGpus ? run.serverGpus.split(',') : [];
+  return { gpu: gpus.length === 1 ? gpus[0]! : null, vramMb: 0, server: run.server };
+}
+
 function costOf(run: RunRecord, status: JobStatus, context: ViewContext): Cost {
   const rates = context.rates ?? { gpuSecondUsd: 0.0015, cpuSecondUsd: 0.0002 };
   // The attempt that is running now counts up to this moment.
   const running = status === 'running' && run.startedAt !== undefined ? Math.max(0, ((context.now ?? Date.now()) - run.startedAt) / 1000) : 0;
-  const gpuSeconds = (run.gpuSeconds ?? 0) + running;
-  const cpuSeconds = 0;
-  return { gpuSeconds, cpuSeconds, usd: gpuSeconds * rates.gpuSecondUsd + cpuSeconds * rates.cpuSecondUsd, stages: [] };
+  const isRunningOnCpu = run.server !== undefined && !run.serverGpus;
+  const gpuSeconds = (run.gpuSeconds ?? 0) + (isRunningOnCpu ? 0 : running);
+  const cpuSeconds = (run.cpuSeconds ?? 0) + (isRunningOnCpu ? running : 0);
+  const stages = (run.stages ?? []).map((stage) => {
+    const onGpu = stage.device === 'gpu';
+    return {
+      name: stage.name,
+      device: stage.device,
+      gpu: stage.gpu ?? null,
+      startedAt: stage.startedAt,
+      seconds: stage.seconds,
+      gpuSeconds: onGpu ? stage.seconds : 0,
+      cpuSeconds: onGpu ? 0 : stage.seconds,
+      usd: stage.seconds * (onGpu ? rates.gpuSecondUsd : rates.cpuSecondUsd),
+    };
+  });
+  return { gpuSeconds, cpuSeconds, usd: gpuSeconds * rates.gpuSecondUsd + cpuSeconds * rates.cpuSecondUsd, stages };
 }
 
 export function toJobView(job: QueuedJobFacts, run: RunRecord, context: ViewContext = {}): JobView {
@@ -112,7 +133,7 @@ export function toJobView(job: QueuedJobFacts, run: RunRecord, context: ViewCont
     createdAt: job.data.submittedAt,
     startedAt: run.startedAt ?? null,
     finishedAt: isFinished ? (cancelledBeforeFetch ? (context.cancelRequestedAt ?? null) : (job.finishedOn ?? run.finishedAt ?? null)) : null,
-    placement: run.gpu && run.vramMb ? { gpu: run.gpu, vramMb: run.vramMb } : null,
+    placement: placementOf(run),
     pendingReason: status === 'queued' ? pendingReasonOf(job, run, standing) : null,
     queuePosition: status === 'queued' ? positionOf(job, run, standing) : null,
     progress: run.progress ?? null,

@@ -3,9 +3,10 @@
 import { z } from 'zod';
 import { JobError } from './errors.js';
 import { FoldInput } from './kinds/fold.js';
-import { SolveInput } from './kinds/solve.js';
+import { InferenceInput } from './kinds/inference.js';
+import { SolveInput } from './kinds/solve-input.js';
 
-export const KINDS = ['solve', 'fold'] as const;
+export const KINDS = ['solve', 'fold', 'inference'] as const;
 export const Kind = z.enum(KINDS);
 export type Kind = z.infer<typeof Kind>;
 
@@ -61,8 +62,9 @@ const envelope = {
 
 export const SolveJobRequest = z.strictObject({ kind: z.literal('solve'), input: SolveInput, ...envelope });
 export const FoldJobRequest = z.strictObject({ kind: z.literal('fold'), input: FoldInput, ...envelope });
+export const InferenceJobRequest = z.strictObject({ kind: z.literal('inference'), input: InferenceInput, ...envelope });
 
-export const JobRequest = z.discriminatedUnion('kind', [SolveJobRequest, FoldJobRequest], {
+export const JobRequest = z.discriminatedUnion('kind', [SolveJobRequest, FoldJobRequest, InferenceJobRequest], {
   error: (issue) => (issue.code === 'invalid_union' ? `kind must be one of: ${KINDS.join(', ')}` : undefined),
 });
 export type JobRequest = z.infer<typeof JobRequest>;
@@ -88,8 +90,9 @@ export const JobData = z.object({
 export type JobData = z.infer<typeof JobData>;
 
 export const Placement = z.object({
-  gpu: z.string(),
-  vramMb: z.number().int().positive(),
+  gpu: z.string().nullable().describe('The GPU it runs on; null on a CPU solve server, or a cuOpt server with several GPUs (it picks one).'),
+  vramMb: z.number().int().nonnegative().describe('VRAM reserved for it; 0 on a solve server, whose memory is its own.'),
+  server: z.string().optional().describe('The solve server it was sent to.'),
 });
 export type Placement = z.infer<typeof Placement>;
 
@@ -103,7 +106,11 @@ export const WebhookDelivery = z.object({
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
 export const CostStage = z.object({
-  name: z.string(),
+  name: z.string().describe('preprocess, inference or postprocess'),
+  device: z.enum(['cpu', 'gpu']),
+  gpu: z.string().nullable(),
+  startedAt: z.number().int().describe('Epoch milliseconds.'),
+  seconds: z.number(),
   gpuSeconds: z.number(),
   cpuSeconds: z.number(),
   usd: z.number(),
@@ -113,7 +120,7 @@ export const Cost = z.object({
   gpuSeconds: z.number().describe('Seconds the job held a GPU, over all attempts.'),
   cpuSeconds: z.number().describe('Seconds of CPU-only stages.'),
   usd: z.number().describe('Those seconds times the configured rates.'),
-  stages: z.array(CostStage),
+  stages: z.array(CostStage).describe("A pipeline job's stages in its last attempt, each timed and costed at its own rate."),
 });
 export type Cost = z.infer<typeof Cost>;
 

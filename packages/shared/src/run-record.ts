@@ -16,6 +16,17 @@ const json = <T extends z.ZodType>(schema: T) =>
 export const RunPhase = z.enum(['held', 'running', 'ended']);
 export type RunPhase = z.infer<typeof RunPhase>;
 
+/** One stage of a pipeline job's attempt (inference: preprocess, inference, postprocess). */
+export const StageRecord = z.object({
+  name: z.string(),
+  device: z.enum(['cpu', 'gpu']),
+  /** The GPU a GPU stage held. */
+  gpu: z.string().optional(),
+  startedAt: z.number().int(),
+  seconds: z.number(),
+});
+export type StageRecord = z.infer<typeof StageRecord>;
+
 /** The hash as read with HGETALL: every field a string, every field optional. */
 export const RunRecord = z.object({
   /** held: fetched and waiting for a GPU; running: dispatched; ended: the attempt is over. */
@@ -40,6 +51,14 @@ export const RunRecord = z.object({
   minVramMb: z.coerce.number().int().optional(),
   /** Seconds the job has held a GPU, summed over its finished attempts. */
   gpuSeconds: z.coerce.number().optional(),
+  /** Seconds the job has run on CPUs only (a CPU solve server), summed over its finished attempts. */
+  cpuSeconds: z.coerce.number().optional(),
+  /** The current or last attempt's stages, for a pipeline job. */
+  stages: json(z.array(StageRecord)).optional(),
+  /** The solve server the current or last attempt went to. */
+  server: z.string().optional(),
+  /** That server's GPUs, comma-separated; empty for a CPU server. */
+  serverGpus: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -26,7 +26,28 @@ describe('GpuqConfig', () => {
     const config = GpuqConfig.parse({});
     expect(config.gpus).toBeUndefined();
     expect(config.scheduler).toMatchObject({ policy: 'best-fit', windowPerKind: 32 });
-    expect(config.kinds.solve).toMatchObject({ defaultVramMb: 2048, maxAttempts: 3, executor: { type: 'http', url: 'http://127.0.0.1:5000', pollIntervalMs: 10 } });
+    // Solve jobs go to solver-cpu on this machine, a CPU server solving one at a time.
+    expect(config.kinds.solve).toMatchObject({ maxAttempts: 3, servers: [{ name: 'solver-cpu', url: 'http://127.0.0.1:5000', slots: 1, problems: ['lp', 'milp'] }] });
+    expect(config.kinds.solve.executor).toBeUndefined();
+    expect(config.kinds.inference).toMatchObject({ maxTexts: 256, models: { default: { url: 'http://127.0.0.1:5100' } }, stageTimeouts: { preprocessS: 10, inferenceS: 120, postprocessS: 10 } });
+  });
+
+  it('makes a solve server with GPUs a cuOpt server: one slot per GPU, every problem', () => {
+    const config = GpuqConfig.parse({ kinds: { solve: { servers: [{ name: 'cuopt', url: 'http://127.0.0.1:8000', gpus: ['gpu0', 'gpu1'] }, { name: 'cpu', url: 'http://127.0.0.1:5000', slots: 4 }] } } });
+    expect(config.kinds.solve.servers).toMatchObject([
+      { name: 'cuopt', slots: 2, problems: ['lp', 'milp', 'vrp'], sharesGpus: false },
+      { name: 'cpu', slots: 4, problems: ['lp', 'milp'] },
+    ]);
+  });
+
+  it('refuses solve servers and an executor together, slots on a cuOpt server, and two servers of one name', () => {
+    const issues = (solve: unknown) => GpuqConfig.safeParse({ kinds: { solve } }).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    const server = { name: 'a', url: 'http://127.0.0.1:8000' };
+    expect(issues({ servers: [server], executor: { type: 'http', url: 'http://127.0.0.1:5000' } })).toEqual([['kinds.solve.executor', 'give servers or an executor, not both']]);
+    expect(issues({ servers: [{ ...server, gpus: ['gpu0'], slots: 2 }] })).toEqual([
+      ['kinds.solve.servers.0.slots', 'a cuOpt server (with gpus) solves one request per GPU; slots is for CPU servers'],
+    ]);
+    expect(issues({ servers: [server, server] })).toEqual([['kinds.solve.servers', 'server names must be unique']]);
   });
 
   it('merges a partial kind over its defaults', () => {

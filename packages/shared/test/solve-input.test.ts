@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issuesToDetails, JobRequest, LinearProgram } from '../src/index.js';
+import { issuesToDetails, JobRequest, LinearProgram, solveProblemOf, SolveInput } from '../src/index.js';
 import { CONTRACTS_LP, INFEASIBLE_LP, SMALL_MILP, UNBOUNDED_LP, marketSplitMilp } from '../../../test/fixtures/problems.js';
 
 function problems(input: unknown) {
@@ -110,11 +110,55 @@ describe('JobRequest', () => {
     expect(JobRequest.parse({ kind: 'solve', input: CONTRACTS_LP }).priority).toBe(50);
     const result = JobRequest.safeParse({ kind: 'render', input: {} });
     expect(result.success).toBe(false);
-    expect(issuesToDetails(result.error!.issues)).toEqual([{ path: 'kind', message: 'kind must be one of: solve, fold' }]);
+    expect(issuesToDetails(result.error!.issues)).toEqual([{ path: 'kind', message: 'kind must be one of: solve, fold, inference' }]);
   });
 
   it('prefixes input problems with input', () => {
     const result = JobRequest.safeParse({ kind: 'solve', input: { ...CONTRACTS_LP, maximize: 'yes' }, resources: { vramMb: 0 } });
     expect(issuesToDetails(result.error!.issues).map((d) => d.path)).toEqual(['input.maximize', 'resources.vramMb']);
+  });
+});
+
+describe('SolveInput (LP/MILP, MPS or VRP)', () => {
+  const details = (input: unknown) => {
+    const result = SolveInput.safeParse(input);
+    return result.success ? [] : issuesToDetails(result.error.issues, ['input']);
+  };
+  const VRP = {
+    cost_matrix_data: { data: { '0': [[0, 1], [1, 0]] } },
+    task_data: { task_locations: [1] },
+    fleet_data: { vehicle_locations: [[0, 0]] },
+  };
+
+  it('accepts each shape', () => {
+    expect(details(CONTRACTS_LP)).toEqual([]);
+    expect(details(VRP)).toEqual([]);
+    expect(details({ format: 'mps', mps: 'ROWS\n N obj\nCOLUMNS\n x obj 1\nENDATA\n' })).toEqual([]);
+  });
+
+  it('reports the errors of the shape the input was meant to be, not that it matches none', () => {
+    const lp = clone(CONTRACTS_LP) as Record<string, unknown>;
+    lp.maximise = true;
+    expect(details(lp)).toEqual([{ path: 'input.maximise', message: 'is not a known field' }]);
+    expect(details({ ...VRP, task_data: { task_locations: [7] } })).toEqual([
+      { path: 'input.task_data.task_locations[0]', message: 'location 7 is outside the cost matrix (locations 0..1)' },
+    ]);
+    expect(details({ format: 'mps', mps: 'ROWS\n Q obj\n' })).toEqual([{ path: 'input.mps', message: expect.stringMatching(/^line 2: /) }]);
+  });
+
+  it('says what is expected when the input resembles no shape in particular', () => {
+    expect(details({})).toEqual([{ path: 'input', message: expect.stringMatching(/^expected an LP or MILP in cuOpt’s JSON .*, an MPS file .*, or a VRP in cuOpt’s JSON/) }]);
+  });
+});
+
+describe('solveProblemOf', () => {
+  it('tells a VRP, a MILP and an LP apart, in cuOpt JSON or MPS', () => {
+    expect(solveProblemOf({ fleet_data: {}, task_data: {} })).toBe('vrp');
+    expect(solveProblemOf(SMALL_MILP)).toBe('milp');
+    expect(solveProblemOf(CONTRACTS_LP)).toBe('lp');
+    const mps = (body: string) => solveProblemOf({ format: 'mps', mps: `NAME t\nROWS\n N obj\nCOLUMNS\n${body}ENDATA\n` });
+    expect(mps(' x obj 1\n')).toBe('lp');
+    expect(mps("    MARKER 'MARKER' 'INTORG'\n x obj 1\n    MARKER 'MARKER' 'INTEND'\n")).toBe('milp');
+    expect(mps(' x obj 1\nBOUNDS\n BV BND x\n')).toBe('milp');
   });
 });

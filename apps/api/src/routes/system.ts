@@ -3,11 +3,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, GpuState, KINDS, SchedulerRole } from '@gpuq/shared';
+import { ErrorBody, GpuState, KINDS, SchedulerRole, SolveServerState } from '@gpuq/shared';
 import { API_VERSION } from '../plugins/swagger.js';
 import { HEARTBEAT_STALE_MS, readSchedulerState } from '../scheduler-state.js';
 
-const Box = z.object({ boxId: z.string(), schedulerId: z.string(), updatedAt: z.number().int(), kinds: z.array(z.string()), gpus: z.array(GpuState) });
+const Box = z.object({
+  boxId: z.string(),
+  schedulerId: z.string(),
+  updatedAt: z.number().int(),
+  kinds: z.array(z.string()),
+  gpus: z.array(GpuState),
+  solveServers: z.array(SolveServerState).describe("The box's solve servers: what each takes, its slots, its load, and why it takes no jobs, if it does not."),
+});
 
 const SystemStatus = z.object({
   version: z.string(),
@@ -29,7 +36,7 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async () => {
       const state = await readSchedulerState(app.redis);
-      return { boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus }) => ({ boxId, schedulerId, updatedAt, kinds, gpus })) };
+      return { boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers }) => ({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers })) };
     },
   );
 

@@ -12,6 +12,8 @@ export interface ExecutionRequest {
   gpu: { id: string; uuid?: string; vramMb: number; totalMb: number };
   /** The box's fencing token when the attempt started: labels the work, for recovery. */
   fence?: number;
+  /** What the executor's prepare stage made of the input, for kinds that have one. */
+  prepared?: unknown;
 }
 
 export interface ExecutionHooks {
@@ -31,6 +33,18 @@ export interface Executor {
   attach(handle: string, request: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<{ result: unknown } | undefined>;
   /** Why this executor cannot run jobs on this machine (no Docker engine, no image), if it cannot. */
   check?(): Promise<string | undefined>;
+  /**
+   * A CPU stage before the job is placed (it holds no GPU meanwhile); what it returns reaches run()
+   * as `request.prepared`. Throws JobFailure, named after the stage.
+   */
+  prepare?(request: Pick<ExecutionRequest, 'jobId' | 'kind' | 'input'>): Promise<unknown>;
+  /** A CPU stage after the GPU is released: turns run()'s output into the job's result. */
+  finish?(request: ExecutionRequest, output: unknown): Promise<unknown>;
+  /**
+   * Why the worker cannot take this attempt right now (its server is down), checked just before it
+   * starts: the job goes back to waiting without spending an attempt.
+   */
+  ready?(request: ExecutionRequest): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

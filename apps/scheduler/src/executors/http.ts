@@ -1,11 +1,14 @@
 // The http executor: runs a job on a server that speaks the cuOpt REST protocol (the cuOpt server,
 // or solver-cpu in its place). Submit, poll until a response or an error body, always delete the
-// stored solution, and on abort delete the request so the server stops solving.
+// stored solution, and on abort delete the request so the server stops solving. A MILP asks for
+// its incumbents, which become the job's progress.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { cuopt, type HttpExecutorConfig } from '@gpuq/shared';
+import { z } from 'zod';
+import { cuopt, cuoptRequestOf, isMilpRequest, type HttpExecutorConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import { isHandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from './executor.js';
+import { IncumbentProgress } from './incumbents.js';
 
 interface HttpReply {
   status: number;
@@ -17,7 +20,7 @@ export class HttpExecutor implements Executor {
   private readonly base: string;
 
   constructor(
-    private readonly config: HttpExecutorConfig,
+    private readonly config: Omit<HttpExecutorConfig, 'type'>,
     private readonly log: Logger,
   ) {
     this.base = config.url.replace(/\/+$/, '');
@@ -29,20 +32,27 @@ export class HttpExecutor implements Executor {
   }
 
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
+    let body: unknown;
+    try {
+      body = cuoptRequestOf(job.kind, job.input);
+    } catch (err) {
+      throw new JobFailure('invalid_input', (err as Error).message, false);
+    }
+    const wantsIncumbents = isMilpRequest(body);
     // The submit is never cut off half-way: the server might accept a body whose reqId we never
     // read, and solve it with no one to stop it. An abort meanwhile is acted on once it answers.
-    const reqId = await this.submit(job.input, AbortSignal.timeout(this.config.requestTimeoutMs));
+    const reqId = await this.submit(body, wantsIncumbents, AbortSignal.timeout(this.config.requestTimeoutMs));
     hooks.onHandle(reqId);
-    return this.follow(reqId, job, signal);
+    return this.follow(reqId, job, signal, wantsIncumbents ? hooks : undefined);
   }
 
   /** Polls to the end, then deletes the stored solution; on abort stops the request, unless it is handed over. */
-  private async follow(reqId: string, job: ExecutionRequest, signal: AbortSignal): Promise<unknown> {
+  private async follow(reqId: string, job: ExecutionRequest, signal: AbortSignal, progressHooks?: ExecutionHooks): Promise<unknown> {
     const log = this.log.child({ jobId: job.jobId, reqId });
     let result: unknown;
     try {
       signal.throwIfAborted();
-      result = await this.poll(reqId, signal);
+      result = await this.poll(reqId, signal, progressHooks);
     } catch (err) {
       // A handed-over attempt keeps running, with its stored solution, for whoever re-attaches.
       if (isHandedOver(signal)) throw err;
@@ -60,11 +70,17 @@ export class HttpExecutor implements Executor {
     if (status.status !== 200 || !state.success || state.data === 'aborted') return undefined;
     hooks.onHandle(reqId);
     this.log.info({ jobId: job.jobId, reqId, state: state.data }, 're-attached to a request a previous scheduler submitted');
-    return { result: await this.follow(reqId, job, signal) };
+    let wantsIncumbents = false;
+    try {
+      wantsIncumbents = isMilpRequest(cuoptRequestOf(job.kind, job.input));
+    } catch {
+      // it was submitted, so it converted then; progress is only a nicety
+    }
+    return { result: await this.follow(reqId, job, signal, wantsIncumbents ? hooks : undefined) };
   }
 
-  private async submit(input: unknown, signal: AbortSignal): Promise<string> {
-    const reply = await this.call('POST', '/cuopt/request', signal, JSON.stringify(input));
+  private async submit(body: unknown, wantsIncumbents: boolean, signal: AbortSignal): Promise<string> {
+    const reply = await this.call('POST', `/cuopt/request${wantsIncumbents ? '?incumbent_solutions=true' : ''}`, signal, JSON.stringify(body));
     if (reply.status === 200) {
       const parsed = cuopt.SubmitReply.safeParse(reply.body);
       if (parsed.success) return parsed.data.reqId;
@@ -73,9 +89,11 @@ export class HttpExecutor implements Executor {
     throw this.failureFrom(reply, 'submit');
   }
 
-  private async poll(reqId: string, signal: AbortSignal): Promise<unknown> {
+  private async poll(reqId: string, signal: AbortSignal, progressHooks?: ExecutionHooks): Promise<unknown> {
     let delayMs = this.config.pollIntervalMs;
+    const progress = progressHooks ? new IncumbentProgress() : undefined;
     for (;;) {
+      if (progress) await this.readIncumbents(reqId, signal, progress, progressHooks!);
       const reply = await this.call('GET', `/cuopt/solution/${encodeURIComponent(reqId)}`, signal);
       if (reply.status === 200) {
         const parsed = cuopt.SolutionReply.safeParse(reply.body);
@@ -92,6 +110,15 @@ export class HttpExecutor implements Executor {
       await sleep(delayMs, undefined, { signal });
       delayMs = Math.min(delayMs * 2, this.config.maxPollIntervalMs);
     }
+  }
+
+  /** New incumbents become the job's progress; failing to read them never fails the job. */
+  private async readIncumbents(reqId: string, signal: AbortSignal, progress: IncumbentProgress, hooks: ExecutionHooks): Promise<void> {
+    const reply = await this.call('GET', `/cuopt/solution/${encodeURIComponent(reqId)}/incumbents`, signal).catch(() => undefined);
+    const incumbents = reply?.status === 200 ? z.array(cuopt.Incumbent).safeParse(reply.body) : undefined;
+    if (!incumbents?.success) return;
+    const update = progress.add(incumbents.data);
+    if (update) hooks.onProgress(update);
   }
 
   /** cuOpt's error statuses: 400 invalid input, 409/422 input the solver cannot run, 500 a runtime error. */

@@ -5,17 +5,24 @@ import { foldContainer } from '../kinds/fold-container.js';
 import { DockerExecutor, type ContainerAdapter } from './docker.js';
 import type { Executor } from './executor.js';
 import { HttpExecutor } from './http.js';
+import { InferenceExecutor } from './inference.js';
 import { ProcessExecutor } from './process.js';
+import { SolveRouter } from './solve-router.js';
+import type { SolveServers } from '../solve-servers.js';
 
 export * from './executor.js';
 
 /** How each kind runs in a container, for kinds config gives a docker executor. */
 const CONTAINER_ADAPTERS: Record<string, ContainerAdapter> = { fold: foldContainer };
 
-export function createExecutors(config: GpuqConfig, boxId: string, log: Logger): Map<string, Executor> {
+/** Each kind's executor; solve jobs go to `solveServers` when config lists servers. */
+export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, solveServers?: SolveServers): Map<string, Executor> {
   const executors = new Map<string, Executor>();
+  if (solveServers) executors.set('solve', new SolveRouter(solveServers, log.child({ kind: 'solve', executor: 'solve-servers' })));
+  executors.set('inference', new InferenceExecutor(config, log.child({ kind: 'inference', executor: 'pipeline' })));
   for (const [kind, kindConfig] of Object.entries(config.kinds)) {
-    const executor = kindConfig.executor;
+    const executor = 'executor' in kindConfig ? kindConfig.executor : undefined;
+    if (!executor) continue;
     switch (executor.type) {
       case 'http':
         executors.set(kind, new HttpExecutor(executor, log.child({ kind, executor: 'http', url: executor.url })));

@@ -202,9 +202,6 @@ export const LinearProgram = LinearProgramShape.superRefine((lp, ctx) => {
 });
 export type LinearProgram = z.infer<typeof LinearProgram>;
 
-/** Everything a `solve` job accepts. VRP and MPS inputs join this union later. */
-export const SolveInput = LinearProgram;
-export type SolveInput = z.infer<typeof SolveInput>;
 
 /** True when any variable is integer. */
 export function isMilp(lp: Pick<LinearProgram, 'variable_types'>): boolean {
