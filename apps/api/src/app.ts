@@ -6,6 +6,7 @@ import { type KeyRing } from './auth/key-ring.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { queueBoardPlugin } from './plugins/queue-board.js';
 import { queuesPlugin } from './plugins/queues.js';
 import { redisPlugin } from './plugins/redis.js';
 import { storesPlugin } from './plugins/stores.js';
@@ -16,6 +17,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobFileRoutes } from './routes/job-files.js';
 import { jobStreamRoutes } from './routes/job-stream.js';
 import { jobRoutes } from './routes/jobs.js';
+import { statusPageRoutes } from './routes/status-page.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppOptions {
@@ -60,5 +62,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(jobFileRoutes(options.config.artifactsDir));
   await app.register(batchRoutes);
   await app.register(systemRoutes);
+  await app.register(statusPageRoutes);
+  await app.register(queueBoardPlugin, { keys: options.keys });
   return app;
 }

@@ -42,6 +42,7 @@ describe('the OpenAPI document', () => {
         'GET /v1/batches/{id}',
         'GET /v1/gpus',
         'GET /v1/system/status',
+        'GET /v1/system/queue',
       ].sort(),
     );
   });
@@ -57,6 +58,7 @@ describe('the OpenAPI document', () => {
       'post /v1/batches': ['400', '413', '415', '422'],
       'get /v1/batches/{id}': ['404'],
       'get /v1/system/status': ['403'],
+      'get /v1/system/queue': ['403'],
     };
     for (const [path, methods] of Object.entries(doc.paths)) {
       if (!path.startsWith('/v1/')) continue;

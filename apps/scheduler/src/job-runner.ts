@@ -1,7 +1,7 @@
 // Runs one attempt of one held job on its GPU through the kind's executor, and records how it
 // ended: the result, or a failure that BullMQ retries unless retrying cannot help.
 import { UnrecoverableError } from 'bullmq';
-import type { StageRecord } from '@gpuq/shared';
+import type { GpuqConfig, StageRecord } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import { JobFailure, type Executor, type ExecutionRequest } from './executors/index.js';
 import type { GpuHealth } from './gpu-health.js';
@@ -52,6 +52,8 @@ export interface RunnerContext {
   estimator: VramEstimator;
   metrics: SchedulerMetrics;
   webhooks: WebhookOutbox;
+  /** What a GPU and a CPU second cost: a job that ends adds its cost to the metrics. */
+  costs: GpuqConfig['costs'];
   /** What one GPU can ever hand out (total − headroom), and the most any GPU a kind may use can. */
   capacityOf: (gpu: string) => number;
   largestCapacityFor: (kind: string) => number;
@@ -150,6 +152,7 @@ export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<
   await ctx.records.notify(held.id).catch(() => undefined);
   if (isRecorded) await ctx.webhooks.jobEnded(held.id, held.data.webhookUrl);
   ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: 'succeeded' }, spent.seconds);
+  await countJobEnd(ctx, held, 'succeeded');
   log.info({ durationMs: Date.now() - startedAt, isRecorded }, 'succeeded');
   return 'finished';
 }
@@ -175,7 +178,7 @@ async function finishOnCpu(ctx: RunnerContext, attempt: Attempt, request: Execut
 
 /** Ends an attempt as failed; BullMQ retries it with backoff unless retrying cannot help. */
 export async function failAttempt(
-  ctx: Pick<RunnerContext, 'queue' | 'records' | 'metrics' | 'webhooks'>,
+  ctx: Pick<RunnerContext, 'queue' | 'records' | 'metrics' | 'webhooks' | 'costs'>,
   held: FailingJob,
   failure: JobFailure,
   log: Logger,
@@ -191,11 +194,22 @@ export async function failAttempt(
   await ctx.records.notify(held.id).catch(() => undefined);
   if (isRecorded && !willRetry) await ctx.webhooks.jobEnded(held.id, held.data?.webhookUrl);
   if (willRetry) ctx.metrics.retries.inc({ kind: held.kind });
-  else ctx.metrics.failures.inc({ kind: held.kind, code: failure.code });
+  else {
+    ctx.metrics.failures.inc({ kind: held.kind, code: failure.code });
+    await countJobEnd(ctx, held, failure.code === 'cancelled' ? 'cancelled' : 'failed');
+  }
   if (spent !== undefined) {
     ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: failure.code === 'cancelled' || failure.code === 'timed_out' ? failure.code : 'failed' }, spent.seconds);
   }
   log.warn({ code: failure.code, reason: failure.message, willRetry }, willRetry ? 'attempt failed; will retry' : 'failed');
+}
+
+/** A job that ended for good: counted by outcome, with its cost over every attempt, as its view shows it. */
+async function countJobEnd(ctx: Pick<RunnerContext, 'records' | 'metrics' | 'costs'>, held: Pick<HeldJob, 'id' | 'kind'>, outcome: 'succeeded' | 'failed' | 'cancelled'): Promise<void> {
+  ctx.metrics.jobsFinished.inc({ kind: held.kind, outcome });
+  // The run record sums the seconds of all attempts, also those a previous scheduler ran.
+  const run = await ctx.records.read(held.id).catch(() => ({ gpuSeconds: 0, cpuSeconds: 0 }));
+  ctx.metrics.jobCostUsd.inc({ kind: held.kind }, (run.gpuSeconds ?? 0) * ctx.costs.gpuSecondUsd + (run.cpuSeconds ?? 0) * ctx.costs.cpuSecondUsd);
 }
 
 /**

@@ -58,6 +58,13 @@ export function createSchedulerMetrics() {
     retries: metric(new Counter({ name: 'gpuq_job_retries_total', help: 'Attempts that failed and will be retried', labelNames: ['kind'], registers: [registry] })),
     timeouts: metric(new Counter({ name: 'gpuq_job_timeouts_total', help: 'Attempts stopped at their timeout', labelNames: ['kind'], registers: [registry] })),
     failures: metric(new Counter({ name: 'gpuq_job_failures_total', help: 'Jobs that ended failed, by error code', labelNames: ['kind', 'code'], registers: [registry] })),
+    // Every job counts here once, when it ends for good: the failure rate is failed / finished.
+    jobsFinished: metric(
+      new Counter({ name: 'gpuq_jobs_finished_total', help: 'Jobs that ended for good, by outcome (succeeded, failed, cancelled)', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    ),
+    jobCostUsd: metric(
+      new Counter({ name: 'gpuq_job_cost_usd_total', help: "Cost of the jobs that ended, in USD: each job's GPU and CPU seconds over all attempts, at the configured rates", labelNames: ['kind'], registers: [registry] }),
+    ),
     estimateOverruns: metric(
       new Counter({ name: 'gpuq_vram_estimate_overruns_total', help: 'Jobs whose observed VRAM peak exceeded their reservation', labelNames: ['kind'], registers: [registry] }),
     ),

@@ -209,6 +209,7 @@ export class Scheduler {
       estimator: this.estimator,
       metrics: this.options.metrics,
       webhooks: this.webhooks,
+      costs: this.options.config.costs,
       capacityOf: (gpu) => this.core.ledger.largestCapacityMb(new Set([gpu])),
       largestCapacityFor: (k) => this.core.ledger.largestCapacityMb(this.devices.get(k)),
       releaseGpu: (jobId) => {

@@ -1,0 +1,51 @@
+// bull-board at /admin/queues: BullMQ's own view of every kind's queue, for admins. Read-only: a
+// retry or remove from there would act on a job behind its scheduler's back (and its fencing).
+// Its pages are navigated to, so a browser cannot send a Bearer header: they take HTTP Basic auth
+// with an admin key as the password (any user name), and answer 401 with a challenge so the
+// browser asks for it. Encapsulated on purpose: the hook guards these routes only.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { KeyRing } from '../auth/key-ring.js';
+import { sendError } from './error-handler.js';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+export interface QueueBoardOptions {
+  keys: KeyRing;
+}
+
+/** The key in `Basic base64(user:key)`, or in `Bearer key` for scripts. */
+function keyFromAuthorization(header: string | undefined): string | undefined {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+  }
+  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+}
+
+export const queueBoardPlugin: FastifyPluginAsync<QueueBoardOptions> = async (app, { keys }) => {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: [...app.queues.values()].map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'gpuq queues' } },
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (keys.isEmpty) return;
+    const key = keyFromAuthorization(request.headers.authorization);
+    const principal = key === undefined ? undefined : keys.identify(key);
+    if (!principal) {
+      void reply.header('www-authenticate', 'Basic realm="gpuq admin", charset="UTF-8"');
+      return sendError(reply, 'unauthorized', 'Sign in with an admin API key as the password (any user name).');
+    }
+    if (!principal.isAdmin) return sendError(reply, 'forbidden');
+  });
+
+  await app.register(serverAdapter.registerPlugin(), { prefix: QUEUE_BOARD_PATH });
+};
