@@ -1,45 +1,66 @@
-// npm run bench: each figure measured in the same run as its baseline, printed as a table and
-// written to bench/results/<date>.json. `-- --quick` for a short run; `-- --duration 20` for longer.
+// npm run bench: each figure measured in the same run as its baseline, printed as a markdown table
+// and written to bench/results/<date>.json. `-- --quick` for a run of about a minute; `-- --only
+// dispatch,packing` for some of the benchmarks; --duration/--connections/--rounds (submit),
+// --dispatch-jobs (dispatch), --backlog/--gpus/--limit (throughput) size them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ROOT, startRedisServer } from '@gpuq/testkit';
-import { benchSubmit } from './submit.js';
+import { parseBenchOptions, UsageError, type BenchOptions } from './bench-options.js';
+import { benchmarks } from './benchmarks.js';
+import { cleanUpAll } from './cleanup.js';
 
-const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string' } },
-});
-const durationS = Number(values.duration ?? (values.quick ? 3 : 10));
-const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
-const connections = Number(values.connections);
+const say = (line = '') => process.stdout.write(`${line}\n`);
+let options: BenchOptions;
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exit(err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+}
 
 const redis = await startRedisServer();
-const startedAt = new Date();
-const say = (line: string) => process.stdout.write(`${line}\n`);
-try {
-  say(`gpuq bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${durationS} s per load, ${connections} connections`);
-  say('The load generator, Redis and the server share this machine: compare within one run, not across machines.');
-  say('');
-  say('1. submit: POST /v1/jobs (API key, validation, admission, index) against a bare Fastify route that only calls Queue.add');
-  const submit = await benchSubmit(redis.url, { durationS, connections, rounds });
-  say(`(the best of ${rounds} alternating rounds each)`);
-  say('');
-  say('| path | req/s | p50 ms | p99 ms | errors |');
-  say('|---|---:|---:|---:|---:|');
-  say(`| gpuq POST /v1/jobs | ${submit.api.requestsPerS} | ${submit.api.p50Ms} | ${submit.api.p99Ms} | ${submit.api.errors + submit.api.non2xx} |`);
-  say(`| bare route + Queue.add | ${submit.bareRoute.requestsPerS} | ${submit.bareRoute.p50Ms} | ${submit.bareRoute.p99Ms} | ${submit.bareRoute.errors + submit.bareRoute.non2xx} |`);
-  say(`| BullMQ Queue.add, no HTTP (${connections} callers) | ${submit.queueAddPerS} | | | |`);
-  say(`| BullMQ addBulk of 100, no HTTP (2 callers) | ${submit.addBulkPerS} | | | |`);
-  say('');
-  say(`gpuq / bare route: ${submit.ratio} (the aim is at least 0.6)`);
-
-  const results = { startedAt: startedAt.toISOString(), machine: { cores: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version }, durationS, connections, rounds, submit };
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = join(ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  say('');
-  say(`results: ${file}`);
-} finally {
-  await redis.stop();
+let redisStopped: Promise<void> | undefined;
+/** Last, once everything that uses it has stopped. */
+const stopRedis = () => (redisStopped ??= redis.stop().catch(() => undefined));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: stopping what the bench started`);
+    void cleanUpAll(say)
+      .then(stopRedis)
+      .finally(() => process.exit(130));
+  });
 }
+
+const sections = benchmarks(redis.url, options);
+const startedAt = new Date();
+const machine = { cores: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+const results: Record<string, unknown> = { startedAt: startedAt.toISOString(), machine, options };
+const file = join(ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+
+try {
+  say(`gpuq bench: ${machine.cores} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}${options.quick ? ', quick' : ''}`);
+  say('Load generator, Redis, gpuq and the baselines share this machine: compare within one run, not across machines.');
+  for (const name of options.only) {
+    say();
+    say(`## ${sections[name].title}`);
+    say();
+    const { result, table } = await sections[name].run();
+    for (const line of table) say(line);
+    results[name] = result;
+    // Written after each benchmark, so a failure later keeps what was measured.
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  say();
+  say(`results: ${file}`);
+  process.exitCode = 0;
+} catch (err) {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanUpAll(say);
+  await stopRedis();
+}
+// Connections a failed benchmark could not close would keep the process alive.
+process.exit();

@@ -41,3 +41,36 @@ export function percentile(sorted: readonly number[], q: number): number {
 }
 
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
+export const epochMs = () => performance.timeOrigin + performance.now();
+
+export interface Latency {
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export function latency(valuesMs: readonly number[]): Latency {
+  const sorted = [...valuesMs].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50Ms: round(percentile(sorted, 0.5)),
+    p95Ms: round(percentile(sorted, 0.95)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    maxMs: round(sorted.at(-1) ?? 0),
+  };
+}
+
+/** A markdown table, one line per string. */
+export function markdownTable(header: readonly string[], align: readonly ('l' | 'r')[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string[] {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,25 +5,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { BULLMQ_PREFIX } from '@gpuq/shared';
-import { bullConnection, Redis } from '@gpuq/runtime';
-import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
-import { httpLoad, round, type Throughput } from './measure.js';
+import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
+import { SOLVE_INPUT } from './job-data.js';
+import { httpLoad, markdownTable, round, type Throughput } from './measure.js';
+import { API_KEY, startApi, startServerProcess } from './server-process.js';
 
-/** The LP from CONTRACTS.md: what a small solve submit looks like. */
+/** A small solve, as a client submits it. */
 export const SUBMIT_BODY = JSON.stringify({
   kind: 'solve',
-  input: {
-    csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [3.0, 4.0, 2.7, 10.1] },
-    constraint_bounds: { upper_bounds: [5.4, 4.9], lower_bounds: ['ninf', 'ninf'] },
-    objective_data: { coefficients: [-0.2, 0.1], scalability_factor: 1.0, offset: 0.0 },
-    variable_bounds: { upper_bounds: ['inf', 'inf'], lower_bounds: [0.0, 0.0] },
-    maximize: false,
-  },
+  input: SOLVE_INPUT,
   labels: { bench: 'submit' },
 });
-
-const KEY = 'bench-key-0123456789abcdef';
 
 export interface SubmitResults {
   api: Throughput;
@@ -33,17 +25,9 @@ export interface SubmitResults {
   addBulkPerS: number;
 }
 
-async function startServer(script: string, env: Record<string, string>, ready: string): Promise<{ process: AppProcess; url: string }> {
-  const port = await freePort();
-  const process = new AppProcess(script, script, { PORT: String(port), LOG_LEVEL: 'warn', ...env });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what: ready, timeoutMs: 20_000 });
-  return { process, url };
-}
-
 /** Queue.add (or addBulk of 100) from `concurrency` callers for `durationS`: jobs per second. */
 async function bullmqAdds(redisUrl: string, durationS: number, concurrency: number, bulk: number): Promise<number> {
-  const queue = new Queue('bench-direct', { connection: bullConnection(redisUrl), prefix: BULLMQ_PREFIX });
+  const queue = ignoreErrors(new Queue('bench-direct', bullOptions(redisUrl)));
   const data = JSON.parse(SUBMIT_BODY) as object;
   const deadline = Date.now() + durationS * 1000;
   let added = 0;
@@ -70,11 +54,14 @@ export async function benchSubmit(redisUrl: string, options: { durationS: number
   const config = join(dir, 'gpuq.json');
   // Auth on; the rate limit far above what one machine can send, so it is counted but never hit.
   writeFileSync(config, JSON.stringify({ api: { rateLimitPerMinute: 100_000_000 } }));
-  const redis = new Redis(redisUrl);
+  const redis = benchRedis(redisUrl);
   const load = { body: SUBMIT_BODY, connections: options.connections, durationS: options.durationS };
-  const api = await startServer('apps/api/dist/server.js', { REDIS_URL: redisUrl, GPUQ_CONFIG: config, GPUQ_API_KEYS: `bench:${KEY}`, API_WEBHOOKS: 'false' }, 'the API');
-  const bare = await startServer('bench/dist/bare-server.js', { REDIS_URL: redisUrl }, 'the bare route');
-  const apiLoad = { ...load, url: `${api.url}/v1/jobs`, headers: { authorization: `Bearer ${KEY}` } };
+  const api = await startApi(redisUrl, config);
+  const bare = await startServerProcess('bench/dist/bare-server.js', { REDIS_URL: redisUrl }, 'the bare route').catch(async (err: unknown) => {
+    await api.stop();
+    throw err;
+  });
+  const apiLoad = { ...load, url: `${api.url}/v1/jobs`, headers: { authorization: `Bearer ${API_KEY}` } };
   const bareLoad = { ...load, url: `${bare.url}/jobs`, headers: {} };
   try {
     // Warm both up, then alternate, so a noisy moment hits both alike.
@@ -96,7 +83,25 @@ export async function benchSubmit(redisUrl: string, options: { durationS: number
     await redis.flushdb();
     return { api: apiResult, bareRoute: bareResult, ratio: round(apiResult.requestsPerS / bareResult.requestsPerS), queueAddPerS, addBulkPerS };
   } finally {
-    await Promise.all([api.process.stop(), bare.process.stop()]);
+    await Promise.all([api.stop(), bare.stop()]);
     await redis.quit();
   }
+}
+
+export function submitTable(submit: SubmitResults, connections: number): string[] {
+  const row = (name: string, t: Throughput) => [name, t.requestsPerS, t.p50Ms, t.p99Ms, t.errors + t.non2xx];
+  return [
+    ...markdownTable(
+      ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+      ['l', 'r', 'r', 'r', 'r'],
+      [
+        row('gpuq POST /v1/jobs', submit.api),
+        row('bare route + Queue.add', submit.bareRoute),
+        [`BullMQ Queue.add, no HTTP (${connections} callers)`, submit.queueAddPerS, '', '', ''],
+        ['BullMQ addBulk of 100, no HTTP (2 callers)', submit.addBulkPerS, '', '', ''],
+      ],
+    ),
+    '',
+    `gpuq / bare route: ${submit.ratio} (the aim is at least 0.6)`,
+  ];
 }

@@ -9,6 +9,8 @@ import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
 import { freshRedisUrl } from './redis-db.js';
 
 export interface StackOptions {
+  /** A Redis of the test's own (one it restarts, say); a fresh database of the shared one when absent. */
+  redisUrl?: string;
   gpus?: GpuDeclaration[];
   /**
    * Merged into the config's `kinds.solve`, which sends solve jobs to this stack's solver-cpu through
@@ -59,7 +61,7 @@ export class Stack {
   }
 
   private async boot(options: StackOptions): Promise<void> {
-    this.redisUrl = await freshRedisUrl();
+    this.redisUrl = options.redisUrl ?? (await freshRedisUrl());
     this.dir = mkdtempSync(join(tmpdir(), 'gpuq-stack-'));
     const [solverPort, apiPort, modelPort] = [await freePort(), await freePort(), await freePort()];
     this.modelUrl = `http://127.0.0.1:${modelPort}`;

@@ -1,6 +1,7 @@
 // Writes that only the active scheduler of a box may make: each checks, inside Redis, that the
 // box's fencing token is still the one this scheduler got when it took the lease. A scheduler
 // that was paused past its lease finds its writes refused instead of overwriting its successor's.
+import { createHash } from 'node:crypto';
 import type { Redis } from '@gpuq/runtime';
 
 const FENCED_WRITE = `
@@ -24,6 +25,9 @@ if op.persist then redis.call('PERSIST', KEYS[2]) end
 if op.publish then redis.call('PUBLISH', op.publish, 'changed') end
 return 1
 `;
+
+/** Sent by its SHA1 (EVALSHA): the script's text once per Redis, not with every write. */
+const FENCED_WRITE_SHA = createHash('sha1').update(FENCED_WRITE).digest('hex');
 
 export interface FencedOp {
   /** Hash fields to delete, then to set. */
@@ -57,7 +61,12 @@ export class FencedWriter {
   async write(key: string, op: FencedOp): Promise<void> {
     const fence = this.fence();
     if (fence === undefined) throw new FencedOutError();
-    const applied = await this.redis.eval(FENCED_WRITE, 2, this.fenceKey, key, String(fence), JSON.stringify(op));
+    const args = [2, this.fenceKey, key, String(fence), JSON.stringify(op)] as const;
+    const applied = await this.redis.evalsha(FENCED_WRITE_SHA, ...args).catch((err: Error) => {
+      // A Redis that has not seen the script yet (new, restarted, flushed): EVAL loads it.
+      if (err.message.startsWith('NOSCRIPT')) return this.redis.eval(FENCED_WRITE, ...args);
+      throw err;
+    });
     if (applied !== 1) throw new FencedOutError();
   }
 }

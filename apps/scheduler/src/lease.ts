@@ -1,14 +1,23 @@
 // One active scheduler per GPU box. The active one holds a Redis lease (its id, with a TTL) and
 // renews it; a second scheduler for the same box waits as standby and takes over when the lease
 // lapses. Each takeover bumps the box's fencing token, which every state change checks
-// (fenced-writes.ts). A scheduler that cannot renew in time considers the lease lost.
+// (fenced-writes.ts). A scheduler that cannot renew in time stops writing (isHeld is false) but
+// keeps trying: if the fence is still its own when Redis answers again, no one took over and it
+// goes on; otherwise the lease is lost.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys } from '@gpuq/shared';
 import type { Logger, Redis } from '@gpuq/runtime';
 
+// Renews our lease; or, when the key is gone (Redis restarted, or was down past the TTL) and the
+// fence is still ours, takes it back: no one else can have held it, since a takeover bumps the fence.
 const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if holder == false and redis.call('GET', KEYS[2]) == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
 end
 return 0
 `;
@@ -35,6 +44,8 @@ export class Lease {
   private renewedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private isClosed = false;
+  /** Not renewed within the TTL: nothing is written until it is again (or it turns out lost). */
+  private isLapsed = false;
   private readonly leaseKey: string;
   readonly fenceKey: string;
 
@@ -80,14 +91,19 @@ export class Lease {
     if (this.isClosed || this.fenceToken === undefined) return;
     const attemptAt = Date.now();
     try {
-      const renewed = await this.options.redis.eval(RENEW, 1, this.leaseKey, this.options.schedulerId, String(this.options.ttlMs));
-      if (renewed === 1) {
+      const renewed = await this.options.redis.eval(RENEW, 2, this.leaseKey, this.fenceKey, this.options.schedulerId, String(this.options.ttlMs), String(this.fenceToken));
+      if (renewed === 1 || renewed === 2) {
+        if (renewed === 2 || this.isLapsed) this.options.log.warn({ boxId: this.options.boxId, fence: this.fenceToken }, 'took the lapsed box lease back: no other scheduler held it meanwhile');
+        this.isLapsed = false;
         this.renewedAt = attemptAt;
         return;
       }
       this.lose('another scheduler holds the lease now');
     } catch (err) {
-      if (Date.now() - this.renewedAt >= this.options.ttlMs) this.lose(`could not renew it within its TTL: ${(err as Error).message}`);
+      if (!this.isLapsed && Date.now() - this.renewedAt >= this.options.ttlMs) {
+        this.isLapsed = true;
+        this.options.log.error({ boxId: this.options.boxId, err }, 'could not renew the box lease within its TTL: writing nothing until Redis answers and the fence is still ours');
+      }
     }
   }
 

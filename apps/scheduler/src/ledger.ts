@@ -33,6 +33,8 @@ export interface GpuCapacity {
 
 interface GpuState {
   spec: GpuSpec;
+  /** toCapacity's answer, kept until this GPU changes: a pass reads every GPU, often many times a second. */
+  capacity?: GpuCapacity | undefined;
   notOursMb: number;
   reservedMb: number;
   jobs: Set<string>;
@@ -49,14 +51,26 @@ export class OvercommitError extends Error {
 export class VramLedger {
   private readonly gpus = new Map<string, GpuState>();
   private readonly reservations = new Map<string, Reservation>();
+  /** largestCapacityMb, asked per job per pass; it changes only when a GPU's spec does. */
+  private largestBySet = new WeakMap<ReadonlySet<string>, number>();
+  private largestOfAll: number | undefined;
+
+  private forgetLargest(): void {
+    this.largestBySet = new WeakMap();
+    this.largestOfAll = undefined;
+  }
 
   constructor(specs: readonly GpuSpec[]) {
     for (const spec of specs) this.addGpu(spec);
   }
 
   addGpu(spec: GpuSpec): void {
+    this.forgetLargest();
     const existing = this.gpus.get(spec.id);
-    if (existing) existing.spec = spec;
+    if (existing) {
+      existing.spec = spec;
+      existing.capacity = undefined;
+    }
     else this.gpus.set(spec.id, { spec, notOursMb: 0, reservedMb: 0, jobs: new Set(), drainedReason: undefined });
   }
 
@@ -71,8 +85,12 @@ export class VramLedger {
 
   /** Changes how many jobs a device takes at a time (a cuOpt server with fewer healthy GPUs). */
   setMaxJobs(id: string, maxJobs: number): void {
+    this.forgetLargest();
     const g = this.gpus.get(id);
-    if (g) g.spec = { ...g.spec, maxJobs };
+    if (g) {
+      g.spec = { ...g.spec, maxJobs };
+      g.capacity = undefined;
+    }
   }
 
   spec(gpuId: string): GpuSpec | undefined {
@@ -88,7 +106,13 @@ export class VramLedger {
     return [...this.gpus.values()].map((g) => this.toCapacity(g));
   }
 
+  /** Frozen: shared by every reader until the GPU changes. */
   private toCapacity(g: GpuState): GpuCapacity {
+    g.capacity ??= Object.freeze(this.computeCapacity(g));
+    return g.capacity;
+  }
+
+  private computeCapacity(g: GpuState): GpuCapacity {
     const headroomMb = g.spec.headroomMb ?? 0;
     const usableMb = Math.max(0, g.spec.totalMb - g.notOursMb - headroomMb);
     return {
@@ -106,8 +130,17 @@ export class VramLedger {
     };
   }
 
-  /** The most a job could ever get on one of these GPUs: total − headroom. */
+  /** The most a job could ever get on one of these GPUs: total − headroom. Remembered per set until a GPU changes. */
   largestCapacityMb(gpuIds?: ReadonlySet<string>): number {
+    const remembered = gpuIds ? this.largestBySet.get(gpuIds) : this.largestOfAll;
+    if (remembered !== undefined) return remembered;
+    const largest = this.computeLargestMb(gpuIds);
+    if (gpuIds) this.largestBySet.set(gpuIds, largest);
+    else this.largestOfAll = largest;
+    return largest;
+  }
+
+  private computeLargestMb(gpuIds?: ReadonlySet<string>): number {
     let largest = 0;
     for (const g of this.gpus.values()) {
       if (gpuIds && !gpuIds.has(g.spec.id)) continue;
@@ -125,7 +158,8 @@ export class VramLedger {
   }
 
   reservationsOn(gpuId: string): Reservation[] {
-    return this.allReservations().filter((r) => r.gpu === gpuId);
+    const gpu = this.gpus.get(gpuId);
+    return gpu ? [...gpu.jobs].map((jobId) => this.reservations.get(jobId)!) : [];
   }
 
   reserve(jobId: string, gpuId: string, vramMb: number, endsBy: number): Reservation {
@@ -151,6 +185,7 @@ export class VramLedger {
     const gpu = this.gpus.get(reservation.gpu)!;
     gpu.reservedMb += reservation.vramMb;
     gpu.jobs.add(reservation.jobId);
+    gpu.capacity = undefined;
     this.reservations.set(reservation.jobId, reservation);
     return reservation;
   }
@@ -163,6 +198,7 @@ export class VramLedger {
     if (gpu) {
       gpu.reservedMb -= reservation.vramMb;
       gpu.jobs.delete(jobId);
+      gpu.capacity = undefined;
     }
     return reservation;
   }
@@ -170,16 +206,25 @@ export class VramLedger {
   /** Memory the driver reports in use by processes that are not our jobs. */
   setNotOurs(gpuId: string, mb: number): void {
     const gpu = this.gpus.get(gpuId);
-    if (gpu) gpu.notOursMb = Math.max(0, Math.round(mb));
+    if (gpu) {
+      gpu.notOursMb = Math.max(0, Math.round(mb));
+      gpu.capacity = undefined;
+    }
   }
 
   drain(gpuId: string, reason: string): void {
     const gpu = this.gpus.get(gpuId);
-    if (gpu) gpu.drainedReason = reason;
+    if (gpu) {
+      gpu.drainedReason = reason;
+      gpu.capacity = undefined;
+    }
   }
 
   undrain(gpuId: string): void {
     const gpu = this.gpus.get(gpuId);
-    if (gpu) gpu.drainedReason = undefined;
+    if (gpu) {
+      gpu.drainedReason = undefined;
+      gpu.capacity = undefined;
+    }
   }
 }

@@ -60,4 +60,19 @@ describe('Lease', () => {
     expect(old.isHeld).toBe(false);
     await successor.release();
   });
+
+  it('takes its lease back when the key vanished (Redis restarted) and no one else took the box meanwhile', async () => {
+    const onLost = vi.fn();
+    const active = lease('survivor', onLost);
+    await active.acquire(new AbortController().signal, () => undefined);
+    const fence = active.fence;
+    // What a Redis that was down past the TTL looks like once it is back: the key expired, the fence kept.
+    await redis.del('gpuq:box:box-a:lease');
+    await waitFor(async () => (await redis.get('gpuq:box:box-a:lease')) === 'survivor', { what: 'the lease to be taken back', timeoutMs: 3_000 });
+    expect(onLost).not.toHaveBeenCalled();
+    expect(active.isHeld).toBe(true);
+    expect(active.fence).toBe(fence);
+    expect(await redis.get(active.fenceKey)).toBe(String(fence));
+    await active.release();
+  });
 });

@@ -7,6 +7,7 @@ export * from './kinds/index.js';
 export * from './validation.js';
 export * as cuopt from './cuopt.js';
 export * from './job-view.js';
+export * from './api-responses.js';
 export * from './run-record.js';
 export * from './inventory.js';
 export * from './queue-contract.js';

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, JobRequest, JobStatus, JobView, Kind } from '@gpuq/shared';
+import { ErrorBody, JobPage, JobRequest, JobStatus, JobView, Kind } from '@gpuq/shared';
 import { ApiError } from '../errors.js';
 
 export const JobIdParams = z.object({ id: z.string().max(128) });
@@ -53,7 +53,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.string().max(512).optional().describe('nextCursor of the previous page.'),
         }),
-        response: { 200: z.object({ jobs: z.array(JobView), nextCursor: z.string().nullable() }), ...errors(400, 401, 429, 503) },
+        response: { 200: JobPage, ...errors(400, 401, 429, 503) },
       },
     },
     async (request) => {

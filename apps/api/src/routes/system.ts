@@ -2,25 +2,10 @@
 // queue depths, version).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { ErrorBody, GpuState, KINDS, SchedulerRole, SolveServerState } from '@gpuq/shared';
+import { type z } from 'zod';
+import { ErrorBody, GpusView, KINDS, SystemStatus } from '@gpuq/shared';
 import { API_VERSION } from '../plugins/swagger.js';
 import { HEARTBEAT_STALE_MS, readSchedulerState } from '../scheduler-state.js';
-
-const Box = z.object({
-  boxId: z.string(),
-  schedulerId: z.string(),
-  updatedAt: z.number().int(),
-  kinds: z.array(z.string()),
-  gpus: z.array(GpuState),
-  solveServers: z.array(SolveServerState).describe("The box's solve servers: what each takes, its slots, its load, and why it takes no jobs, if it does not."),
-});
-
-const SystemStatus = z.object({
-  version: z.string(),
-  schedulers: z.array(z.object({ id: z.string(), boxId: z.string(), role: SchedulerRole, heartbeatAt: z.number().int(), isAlive: z.boolean() })),
-  queues: z.record(z.string(), z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), completed: z.number().int(), failed: z.number().int() })),
-});
 
 export const systemRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -31,7 +16,7 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
       schema: {
         summary: 'The GPUs of every box with an active scheduler: VRAM total, reserved, free, not ours; jobs; drain reasons',
         tags: ['system'],
-        response: { 200: z.object({ boxes: z.array(Box) }), 401: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 200: GpusView, 401: ErrorBody, 429: ErrorBody, 503: ErrorBody },
       },
     },
     async () => {
@@ -53,7 +38,7 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
     async () => {
       const now = Date.now();
       const state = await readSchedulerState(app.redis, now);
-      const queues: z.infer<typeof SystemStatus>['queues'] = {};
+      const queues: SystemStatus['queues'] = {};
       for (const kind of KINDS) {
         const counts = await app.queues.get(kind)!.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
         queues[kind] = {

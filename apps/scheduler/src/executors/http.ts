@@ -39,9 +39,10 @@ export class HttpExecutor implements Executor {
       throw new JobFailure('invalid_input', (err as Error).message, false);
     }
     const wantsIncumbents = isMilpRequest(body);
-    // The submit is never cut off half-way: the server might accept a body whose reqId we never
-    // read, and solve it with no one to stop it. An abort meanwhile is acted on once it answers.
-    const reqId = await this.submit(body, wantsIncumbents, AbortSignal.timeout(this.config.requestTimeoutMs));
+    // A cancel never cuts the submit off half-way: the server might accept a body whose reqId we
+    // never read, and solve it with no one to stop it. An abort meanwhile is acted on once it
+    // answers. Only requestTimeoutMs cuts it off (a server that does not answer in that time).
+    const reqId = await this.submit(body, wantsIncumbents);
     hooks.onHandle(reqId);
     return this.follow(reqId, job, signal, wantsIncumbents ? hooks : undefined);
   }
@@ -79,8 +80,8 @@ export class HttpExecutor implements Executor {
     return { result: await this.follow(reqId, job, signal, wantsIncumbents ? hooks : undefined) };
   }
 
-  private async submit(body: unknown, wantsIncumbents: boolean, signal: AbortSignal): Promise<string> {
-    const reply = await this.call('POST', `/cuopt/request${wantsIncumbents ? '?incumbent_solutions=true' : ''}`, signal, JSON.stringify(body));
+  private async submit(body: unknown, wantsIncumbents: boolean): Promise<string> {
+    const reply = await this.call('POST', `/cuopt/request${wantsIncumbents ? '?incumbent_solutions=true' : ''}`, undefined, JSON.stringify(body));
     if (reply.status === 200) {
       const parsed = cuopt.SubmitReply.safeParse(reply.body);
       if (parsed.success) return parsed.data.reqId;
@@ -99,6 +100,10 @@ export class HttpExecutor implements Executor {
         const parsed = cuopt.SolutionReply.safeParse(reply.body);
         if (!parsed.success) throw new JobFailure('worker_error', `${this.base} sent a solution this executor cannot read`, true);
         if (parsed.data.response) {
+          // cuOpt always answers a finished solve with one of these; anything else is not an answer.
+          if (!('solver_response' in parsed.data.response) && !('solver_infeasible_response' in parsed.data.response)) {
+            throw new JobFailure('worker_error', `${this.base} sent a finished solution with neither solver_response nor solver_infeasible_response in it`, true);
+          }
           const warnings = parsed.data.warnings ?? [];
           return warnings.length > 0 ? { ...parsed.data.response, warnings } : parsed.data.response;
         }
@@ -133,7 +138,7 @@ export class HttpExecutor implements Executor {
 
   private async abortRemote(reqId: string, log: Logger): Promise<void> {
     try {
-      const reply = await this.call('DELETE', `/cuopt/request/${encodeURIComponent(reqId)}`, AbortSignal.timeout(this.config.requestTimeoutMs));
+      const reply = await this.call('DELETE', `/cuopt/request/${encodeURIComponent(reqId)}`);
       log.info({ status: reply.status, aborted: reply.body }, 'asked the solver to stop');
     } catch (err) {
       log.warn({ err }, 'could not ask the solver to stop');
@@ -142,36 +147,47 @@ export class HttpExecutor implements Executor {
 
   private async deleteSolution(reqId: string, log: Logger): Promise<void> {
     try {
-      await this.call('DELETE', `/cuopt/solution/${encodeURIComponent(reqId)}`, AbortSignal.timeout(this.config.requestTimeoutMs));
+      await this.call('DELETE', `/cuopt/solution/${encodeURIComponent(reqId)}`);
     } catch (err) {
       log.warn({ err }, 'could not delete the stored solution');
     }
   }
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, signal: AbortSignal, body?: string): Promise<HttpReply> {
-    let response;
+  /**
+   * One request, cut off after requestTimeoutMs. `signal` is the job's: when it aborts, its reason
+   * is thrown as is (cancelled, timed out, handed over); everything else the server does wrong —
+   * no answer, a dropped connection, a body that stalls — is a JobFailure that names it.
+   */
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, signal?: AbortSignal, body?: string): Promise<HttpReply> {
+    const what = `${method} ${path.split('?')[0]}`;
+    const deadline = AbortSignal.timeout(this.config.requestTimeoutMs);
+    const unavailable = (err: unknown) => {
+      if (signal?.aborted) return signal.reason as unknown;
+      const why = deadline.aborted ? `no answer within ${this.config.requestTimeoutMs} ms` : (err as Error).message;
+      return new JobFailure('worker_unavailable', `cannot reach the solver at ${this.base}: ${why} (${what})`, true);
+    };
     try {
-      response = await request(`${this.base}${path}`, {
+      const response = await request(`${this.base}${path}`, {
         method,
         dispatcher: this.agent,
-        signal,
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
         headers: { 'client-version': 'custom', ...(body !== undefined ? { 'content-type': cuopt.CUOPT_JSON } : {}) },
         ...(body !== undefined ? { body } : {}),
       });
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      throw new JobFailure('worker_unavailable', `cannot reach the solver at ${this.base}: ${(err as Error).message}`, true);
-    }
-    const text = await response.body.text();
-    let parsed: unknown = undefined;
-    if (text.length > 0) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
+      // The body can stall too: it is part of the same request, under the same deadline.
+      const text = await response.body.text();
+      let parsed: unknown = undefined;
+      if (text.length > 0) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
       }
+      return { status: response.statusCode, body: parsed };
+    } catch (err) {
+      throw unavailable(err);
     }
-    return { status: response.statusCode, body: parsed };
   }
 
   async close(): Promise<void> {

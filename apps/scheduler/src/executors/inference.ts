@@ -51,6 +51,7 @@ export class InferenceExecutor implements Executor {
     const timeoutS = this.settings.stageTimeouts.inferenceS;
     const stageTimeout = AbortSignal.timeout(timeoutS * 1000);
     let response;
+    let text;
     try {
       response = await httpRequest(url, {
         method: 'POST',
@@ -58,13 +59,14 @@ export class InferenceExecutor implements Executor {
         body: JSON.stringify({ model: model.serverModel ?? input.model, texts: prepared.map((p) => p.text) }),
         signal: AbortSignal.any([signal, stageTimeout]),
       });
+      // The answer is only in once its body is: a body that stalls is a server that did not answer.
+      text = await response.body.text();
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (stageTimeout.aborted) throw new JobFailure('timed_out', `inference: the model server at ${model.url} did not answer within ${timeoutS} s`, true);
       const cause = (err as Error & { cause?: Error }).cause;
       throw new JobFailure('worker_unavailable', `inference: the model server at ${model.url} does not answer (${cause?.message ?? (err as Error).message})`, true);
     }
-    const text = await response.body.text().catch(() => '');
     const body = parseJson(text);
     if (response.statusCode === 200) {
       const reply = modelServer.ClassifyReply.safeParse(body);

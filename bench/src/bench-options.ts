@@ -1,0 +1,49 @@
+// The bench's command line: which benchmarks run, and how large each one is (`--quick`: about a
+// minute in all; the default: a few minutes on two cores).
+import { parseArgs } from 'node:util';
+
+export const BENCHMARKS = ['submit', 'dispatch', 'throughput', 'packing'] as const;
+export type Benchmark = (typeof BENCHMARKS)[number];
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseBenchOptions(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      rounds: { type: 'string' },
+      'dispatch-jobs': { type: 'string' },
+      backlog: { type: 'string' },
+      gpus: { type: 'string' },
+      limit: { type: 'string' },
+    },
+  });
+  const quick = values.quick;
+  const count = (flag: keyof typeof values, full: number, short: number) => {
+    const text = values[flag];
+    const n = text === undefined ? (quick ? short : full) : Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} takes a whole number above 0, not "${String(text)}"`);
+    return n;
+  };
+  const only = values.only?.split(',').map((name) => name.trim()) ?? [...BENCHMARKS];
+  const unknown = only.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`--only takes some of ${BENCHMARKS.join(',')}; not ${unknown.join(', ')}`);
+  return {
+    quick,
+    only: only as Benchmark[],
+    submit: { durationS: count('duration', 10, 3), connections: count('connections', 32, 32), rounds: count('rounds', 3, 1) },
+    dispatch: { jobs: count('dispatch-jobs', 1_000, 200), warmup: quick ? 20 : 50 },
+    throughput: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), concurrency: 100 },
+  };
+}
+
+export type BenchOptions = ReturnType<typeof parseBenchOptions>;

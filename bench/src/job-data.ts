@@ -1,0 +1,44 @@
+// Jobs as the API stores them, for the paths that enqueue without HTTP: the same JobData and the
+// same BullMQ options (the shared queue contract) that the API's JobStore.enqueue writes.
+import { bullJobOptions, DEFAULT_PRIORITY, newJobId, type BullJobOptions, type GpuqConfig, type JobData, type Kind } from '@gpuq/shared';
+
+/** The LP from CONTRACTS.md: what a small solve looks like. */
+export const SOLVE_INPUT = {
+  csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [3.0, 4.0, 2.7, 10.1] },
+  constraint_bounds: { upper_bounds: [5.4, 4.9], lower_bounds: ['ninf', 'ninf'] },
+  objective_data: { coefficients: [-0.2, 0.1], scalability_factor: 1.0, offset: 0.0 },
+  variable_bounds: { upper_bounds: ['inf', 'inf'], lower_bounds: [0.0, 0.0] },
+  maximize: false,
+};
+
+/** A small valid input of each kind. */
+export const INPUTS: Record<Kind, unknown> = {
+  solve: SOLVE_INPUT,
+  inference: { model: 'default', texts: ['a short text to classify'] },
+  fold: { sequences: [{ protein: { id: 'A', sequence: 'MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ' } }] },
+};
+
+export interface QueuedJob {
+  name: Kind;
+  data: JobData;
+  opts: BullJobOptions;
+}
+
+/** A job of `kind` as a submit would store it, declaring `vramMb` when given. */
+export function queuedJob(kind: Kind, config: GpuqConfig, vramMb?: number): QueuedJob {
+  const kindConfig = config.kinds[kind];
+  const submittedAt = Date.now();
+  const data: JobData = {
+    v: 1,
+    kind,
+    tenant: 'bench',
+    input: INPUTS[kind],
+    ...(vramMb !== undefined ? { requestedVramMb: vramMb } : {}),
+    priority: DEFAULT_PRIORITY,
+    timeoutSeconds: kindConfig.defaultTimeoutSeconds,
+    maxAttempts: kindConfig.maxAttempts,
+    labels: {},
+    submittedAt,
+  };
+  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, kindConfig.backoffMs) };
+}

@@ -1,0 +1,33 @@
+// An HTTP server of the bench's (gpuq's API, or the bare baseline route) as a process of its own,
+// as it runs in production, on a free port; stopped by its owner or by the bench's cleanup.
+import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
+import { onCleanup, throwIfStopping } from './cleanup.js';
+
+/** The tenant key the bench's API accepts. */
+export const API_KEY = 'bench-key-0123456789abcdef';
+
+export interface ServerProcess {
+  url: string;
+  process: AppProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(script: string, env: Record<string, string>, what: string): Promise<ServerProcess> {
+  const port = await freePort();
+  throwIfStopping();
+  const process = new AppProcess(what, script, { PORT: String(port), LOG_LEVEL: 'warn', ...env });
+  const stop = onCleanup(what, () => process.stop(), 25_000);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, { what, timeoutMs: 20_000 });
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${process.tail(10)}`);
+  }
+  return { url, process, stop };
+}
+
+/** gpuq's API with one tenant key, webhooks off, against `redisUrl`. */
+export function startApi(redisUrl: string, configPath: string): Promise<ServerProcess> {
+  return startServerProcess('apps/api/dist/server.js', { REDIS_URL: redisUrl, GPUQ_CONFIG: configPath, GPUQ_API_KEYS: `bench:${API_KEY}`, API_WEBHOOKS: 'false' }, 'the API');
+}

@@ -1,0 +1,36 @@
+// The API's answers that are more than a job view: one definition each, for the routes that send
+// them (and the OpenAPI document made from them) and for the client that reads them.
+import { z } from 'zod';
+import { GpuState, SchedulerRole, SolveServerState } from './inventory.js';
+import { JobStatus, JobView } from './job.js';
+
+/** One page of GET /v1/jobs. */
+export const JobPage = z.object({ jobs: z.array(JobView), nextCursor: z.string().nullable() });
+export type JobPage = z.infer<typeof JobPage>;
+
+/** A box in GET /v1/gpus: its published inventory, less what only the scheduler needs. */
+export const GpuBox = z.object({
+  boxId: z.string(),
+  schedulerId: z.string(),
+  updatedAt: z.number().int(),
+  kinds: z.array(z.string()),
+  gpus: z.array(GpuState),
+  solveServers: z.array(SolveServerState).describe("The box's solve servers: what each takes, its slots, its load, and why it takes no jobs, if it does not."),
+});
+export type GpuBox = z.infer<typeof GpuBox>;
+
+/** GET /v1/gpus. */
+export const GpusView = z.object({ boxes: z.array(GpuBox) });
+export type GpusView = z.infer<typeof GpusView>;
+
+/** GET /v1/system/status (admins). */
+export const SystemStatus = z.object({
+  version: z.string(),
+  schedulers: z.array(z.object({ id: z.string(), boxId: z.string(), role: SchedulerRole, heartbeatAt: z.number().int(), isAlive: z.boolean() })),
+  queues: z.record(z.string(), z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), completed: z.number().int(), failed: z.number().int() })),
+});
+export type SystemStatus = z.infer<typeof SystemStatus>;
+
+/** The data of the `end` event that closes a job's event stream. */
+export const JobEndData = z.object({ id: z.string(), status: JobStatus });
+export type JobEndData = z.infer<typeof JobEndData>;
