@@ -2,7 +2,6 @@
 // queue depths, version).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { type z } from 'zod';
 import { ErrorBody, GpusView, KINDS, SystemStatus } from '@gpuq/shared';
 import { API_VERSION } from '../plugins/swagger.js';
 import { HEARTBEAT_STALE_MS, readSchedulerState } from '../scheduler-state.js';
