@@ -276,9 +276,10 @@ export class Scheduler {
       await failAttempt(this.runnerContext(kind), { id: job.id!, kind, job, token }, new JobFailure('internal', message, false), this.log);
       return;
     }
-    const run = await this.records.read(job.id!);
+    // Both reads at once: one round trip to Redis, not two, between fetch and placement.
+    const [run, isCancelled] = await Promise.all([this.records.read(job.id!), this.cancels.isCancelled(job.id!)]);
     const held = this.toHeld(kind, job, token, parsed.data, run.minVramMb);
-    if (await this.cancels.isCancelled(held.id)) {
+    if (isCancelled) {
       // A queued job that was cancelled never runs.
       await failAttempt(this.runnerContext(kind), held, new JobFailure('cancelled', 'cancelled on request', false), this.log);
       return;
