@@ -49,8 +49,9 @@ describe('two API replicas against one Redis', () => {
 });
 
 describe('events', () => {
-  it('stream a job from queued through running to succeeded, then end', async () => {
-    stack = await Stack.start();
+  it('stream a job from queued through running to succeeded, then end, on the change notices alone', async () => {
+    // No re-read within the test's time: a notice the stream dropped would leave it hanging.
+    stack = await Stack.start({ apiEnv: { API_EVENTS_REREAD_S: '3600' } });
     const job = await stack.submit({ kind: 'solve', input: marketSplitMilp(1) });
     const events = await readEvents(`${stack.apiUrl}/v1/jobs/${job.id}/events`);
     const statuses = events.filter((e) => e.event === 'job').map((e) => (e.data as JobView).status);
@@ -59,6 +60,15 @@ describe('events', () => {
     // Each event says something new.
     expect(new Set(events.map((e) => JSON.stringify({ ...(e.data as object), cost: null }))).size).toBe(events.length);
     expect(events.at(-1)!.event).toBe('end');
+    // Short jobs end while the stream is still reading the last change: their end must not be lost.
+    await stack.stop();
+    // As `npm start` runs them: on a CPU solve server, where the end comes in quick notices.
+    stack = await Stack.start({ solve: { servers: [{ name: 'solver-cpu', url: 'SOLVER_URL', slots: 1, problems: ['lp', 'milp'] }] }, apiEnv: { API_EVENTS_REREAD_S: '3600' } });
+    for (let i = 0; i < 3; i++) {
+      const lp = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
+      const lpEvents = await readEvents(`${stack.apiUrl}/v1/jobs/${lp.id}/events`, {}, 10_000);
+      expect(lpEvents.at(-1)).toMatchObject({ event: 'end', data: { id: lp.id, status: 'succeeded' } });
+    }
   });
 });
 

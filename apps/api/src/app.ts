@@ -30,6 +30,8 @@ export interface AppOptions {
   webhookSecrets?: Readonly<Record<string, string>>;
   /** Whether this replica delivers webhooks (default yes). */
   runsWebhooks?: boolean;
+  /** How often an event stream re-reads its job without a change notice (default 5 s). */
+  eventsRereadMs?: number;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -58,7 +60,7 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(healthRoutes);
   await app.register(jobRoutes);
-  await app.register(jobStreamRoutes);
+  await app.register(jobStreamRoutes, { rereadMs: options.eventsRereadMs ?? 5_000 });
   await app.register(jobFileRoutes(options.config.artifactsDir));
   await app.register(batchRoutes);
   await app.register(systemRoutes);

@@ -18,6 +18,8 @@ export const ApiEnv = z.object({
   GPUQ_WEBHOOK_SECRETS: z.string().optional(),
   /** Whether this replica delivers webhooks (any number of replicas may). */
   API_WEBHOOKS: envBoolean.default(true),
+  /** How often an event stream re-reads its job without a change notice (a notice lost in Redis costs at most this). */
+  API_EVENTS_REREAD_S: z.coerce.number().positive().max(3600).default(5),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 

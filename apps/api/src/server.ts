@@ -23,6 +23,7 @@ const app = await buildApp({
   keys,
   webhookSecrets: secretsFromEnv(env.GPUQ_WEBHOOK_SECRETS),
   runsWebhooks: env.API_WEBHOOKS,
+  eventsRereadMs: env.API_EVENTS_REREAD_S * 1000,
 });
 new Shutdown(log).add({ name: 'http server, webhooks, queues and redis', run: () => app.close() }).onSignals();
 await app.listen({ host: env.HOST, port: env.PORT });

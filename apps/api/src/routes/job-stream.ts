@@ -5,17 +5,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody, type JobView } from '@gpuq/shared';
+import { CoalescedReads } from '../coalesced-reads.js';
 import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
 
-const REREAD_MS = 5_000;
 const KEEPALIVE_MS = 15_000;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** The view without what changes every moment (a running job's cost), to tell real changes. */
 const signature = (view: JobView) => JSON.stringify({ ...view, cost: null });
 
-export const jobStreamRoutes: FastifyPluginAsync = async (fastify) => {
+export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (fastify, { rereadMs }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   app.get(
@@ -44,7 +44,6 @@ export const jobStreamRoutes: FastifyPluginAsync = async (fastify) => {
       raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       let last = '';
       let isClosed = false;
-      let isReading = false;
       const timers: NodeJS.Timeout[] = [];
       const cleanups: Array<() => Promise<void>> = [];
       const close = () => {
@@ -65,23 +64,23 @@ export const jobStreamRoutes: FastifyPluginAsync = async (fastify) => {
           close();
         }
       };
-      const reread = async () => {
-        if (isClosed || isReading) return;
-        isReading = true;
+      // A notice during a read is followed by one more read: the scheduler records a job's end,
+      // then completes it in BullMQ, and a read between the two would miss the end.
+      const reads = new CoalescedReads(async () => {
+        if (isClosed) return;
         try {
           const view = await app.jobs.view(id, request.principal);
-          if (view) send(view);
+          if (view && !isClosed) send(view);
         } catch (err) {
           request.log.warn({ err, jobId: id }, 'could not read the job for its event stream');
-        } finally {
-          isReading = false;
         }
-      };
+      });
+      const reread = () => reads.request();
       raw.on('close', close);
       cleanups.push(await app.jobEvents.watch(id, () => void reread()));
       // The client may have gone while we subscribed.
       if (isClosed) for (const cleanup of cleanups) void cleanup();
-      timers.push(setInterval(() => void reread(), REREAD_MS), setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
+      timers.push(setInterval(() => void reread(), rereadMs), setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS));
       send(first);
       // A change between the first read and the subscription would otherwise wait for the re-read.
       await reread();
