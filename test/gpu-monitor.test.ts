@@ -77,7 +77,15 @@ describe('metrics', () => {
     stack = await Stack.start();
     await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
     const url = (await stack.scheduler.waitForLog((l) => l.msg === 'scheduler starting', 'start')).metrics as string;
-    const text = await (await fetch(url)).text();
+    // The GPU gauges follow the inventory, which is published at most every 200 ms: the job's
+    // reservation shows as freed on a scrape shortly after it ends.
+    const text = await waitFor(
+      async () => {
+        const scraped = await (await fetch(url)).text();
+        return scraped.includes('gpuq_gpu_vram_reserved_bytes{gpu="gpu0"} 0') && scraped;
+      },
+      { what: 'the freed reservation on /metrics' },
+    );
     for (const name of [
       'gpuq_scheduler_active 1',
       'gpuq_queue_depth{kind="solve",state="waiting"}',
