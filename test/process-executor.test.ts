@@ -6,17 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP } from './fixtures/problems.js';
-import { ROOT, waitFor } from '@gpuq/testkit';
+import { isProcessAlive, ROOT, waitFor } from '@gpuq/testkit';
 import { Stack } from './helpers/stack.js';
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const UUID = 'GPU-0b0c0d0e-0000-4000-8000-000000000002';
 
@@ -92,6 +83,6 @@ describe('the process executor', () => {
     // The program announced itself and never got to clean up: its pid must be gone.
     const [pid] = readdirSync(appsDir).map(Number);
     expect(pid).toBeGreaterThan(0);
-    await waitFor(() => !isAlive(pid!), { what: `process ${pid} to be gone`, timeoutMs: 10_000 });
+    await waitFor(() => !isProcessAlive(pid!), { what: `process ${pid} to be gone`, timeoutMs: 10_000 });
   });
 });

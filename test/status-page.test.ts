@@ -167,7 +167,7 @@ describe('open mode (no keys)', () => {
   });
 });
 
-describe.skipIf(!hasChromium)('the status page in a browser', () => {
+describe.skipIf(!hasChromium)(`the status page in a browser${hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`, () => {
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];

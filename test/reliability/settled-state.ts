@@ -3,7 +3,7 @@
 // heartbeats in Redis, BullMQ's own lists, the run records, and the active scheduler's /healthz.
 // After any fault, a box at rest must read as empty everywhere: the ledger matches reality.
 import { bullmqKey, keys, type GpuState, type SolveServerState } from '@gpuq/shared';
-import type { AppProcess } from '@gpuq/testkit';
+import { isProcessAlive, type AppProcess } from '@gpuq/testkit';
 import type { Stack } from '../helpers/stack.js';
 
 export interface SettledState {
@@ -34,15 +34,6 @@ export const SETTLED: SettledState = {
   recordedRunning: [],
   activeSchedulers: 1,
   healthzRole: 'active',
-};
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 async function healthzRole(scheduler: AppProcess): Promise<string> {
@@ -83,7 +74,7 @@ export async function readSettledState(stack: Stack, activeScheduler: AppProcess
     held: Object.values(inventory?.heldByKind ?? {}).reduce((sum, n) => sum + n, 0),
     unfinished,
     recordedRunning,
-    activeSchedulers: Object.values(await stack.heartbeats()).filter((h) => h.role === 'active' && isAlive(h.pid)).length,
+    activeSchedulers: Object.values(await stack.heartbeats()).filter((h) => h.role === 'active' && isProcessAlive(h.pid)).length,
     healthzRole: await healthzRole(activeScheduler),
   };
 }

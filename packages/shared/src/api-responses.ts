@@ -31,6 +31,14 @@ export const SystemStatus = z.object({
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 
+/** GET /v1/system/queue (admins): what the status page lists, each list bounded by the API. */
+export const QueueOverview = z.object({
+  running: z.array(JobView).describe('Jobs running now, oldest first. Results are left out.'),
+  queued: z.array(JobView).describe('The next jobs of each kind to be placed, in the order they will be, each with its pending reason.'),
+  recentFailures: z.array(JobView).describe('The last jobs that failed, newest first.'),
+});
+export type QueueOverview = z.infer<typeof QueueOverview>;
+
 /** The data of the `end` event that closes a job's event stream. */
 export const JobEndData = z.object({ id: z.string(), status: JobStatus });
 export type JobEndData = z.infer<typeof JobEndData>;

@@ -3,8 +3,7 @@
 // GET /v1/system/queue, the admin's view of the jobs the page lists.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { ErrorBody, JobView, KINDS } from '@gpuq/shared';
+import { ErrorBody, KINDS, QueueOverview, type JobView } from '@gpuq/shared';
 import type { Principal } from '../auth/key-ring.js';
 import { STATUS_PAGE_HTML } from '../ui/status-page-html.js';
 import { STATUS_PAGE_SCRIPT } from '../ui/status-page-script.js';
@@ -28,15 +27,6 @@ const QUEUED_SHOWN_PER_KIND = 20;
 const FAILURES_SHOWN = 10;
 /** Failed jobs read per kind: cancelled jobs sit in the same BullMQ set and are left out. */
 const FAILED_READ_PER_KIND = 30;
-
-const QueueOverview = z.object({
-  running: z.array(JobView).describe(`Jobs running now, oldest first (at most ${RUNNING_READ_PER_KIND} a kind). Results are left out.`),
-  queued: z
-    .array(JobView)
-    .describe(`The next jobs of each kind to be placed (at most ${QUEUED_SHOWN_PER_KIND} a kind), in the order they will be, each with its pending reason.`),
-  recentFailures: z.array(JobView).describe(`The last ${FAILURES_SHOWN} jobs that failed, newest first.`),
-});
-type QueueOverview = z.infer<typeof QueueOverview>;
 
 const byQueueOrder = (a: JobView, b: JobView) =>
   (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity) || b.priority - a.priority || a.createdAt - b.createdAt;
