@@ -206,9 +206,10 @@ export async function failAttempt(
 
 /** A job that ended for good: counted by outcome, with its cost over every attempt, as its view shows it. */
 async function countJobEnd(ctx: Pick<RunnerContext, 'records' | 'metrics' | 'costs'>, held: Pick<HeldJob, 'id' | 'kind'>, outcome: 'succeeded' | 'failed' | 'cancelled'): Promise<void> {
-  ctx.metrics.jobsFinished.inc({ kind: held.kind, outcome });
   // The run record sums the seconds of all attempts, also those a previous scheduler ran.
   const run = await ctx.records.read(held.id).catch(() => ({ gpuSeconds: 0, cpuSeconds: 0 }));
+  // Both counters move together, after the read: a scrape never sees the job counted without its cost.
+  ctx.metrics.jobsFinished.inc({ kind: held.kind, outcome });
   ctx.metrics.jobCostUsd.inc({ kind: held.kind }, (run.gpuSeconds ?? 0) * ctx.costs.gpuSecondUsd + (run.cpuSeconds ?? 0) * ctx.costs.cpuSecondUsd);
 }
 
