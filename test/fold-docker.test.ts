@@ -168,15 +168,17 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
     });
 
     it('a job past its timeout: its container is stopped and the job fails as timed out', async () => {
-      const submitted = await stack.submit(fold([protein(50)], { samplingSteps: 1_000 }, { timeoutSeconds: 2 }));
+      // The stand-in would take 60 s (steps × samples / 100); stopped at 2 s, plus the stop's grace.
+      const submitted = await stack.submit(fold([protein(50)], { samplingSteps: 1_000, diffusionSamples: 6 }, { timeoutSeconds: 2 }));
       const done = await stack.waitForJob(submitted.id);
       expect(done.status, stack.logs()).toBe('failed');
       expect(done.error?.code).toBe('timed_out');
-      expect(done.finishedAt! - done.startedAt!).toBeLessThan(8_000);
+      expect(done.finishedAt! - done.startedAt!).toBeLessThan(20_000);
     });
 
     it('a cancelled job: its container, run as configured, is stopped and removed', async () => {
-      const submitted = await stack.submit(fold([protein(50)], { samplingSteps: 1_000 }));
+      // 60 s in the stand-in: still running whenever the cancel comes.
+      const submitted = await stack.submit(fold([protein(50)], { samplingSteps: 1_000, diffusionSamples: 6 }));
       const handle = await waitFor(() => stack.redis().hget(keys.jobRun(submitted.id), 'handle'), { what: 'the container to start' });
       const info = JSON.parse(docker('inspect', handle))[0] as {
         Config: { User: string; Labels: Record<string, string>; Env: string[]; Image: string };
@@ -197,7 +199,7 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
 
     it('two fold jobs on two GPUs run side by side, each seeing only its own GPU', async () => {
       // 20,000 MiB each: one per 24 GiB GPU.
-      const jobs = await Promise.all([0, 1].map(() => stack.submit(fold([protein(100)], { samplingSteps: 150 }, { resources: { vramMb: 20_000 } }))));
+      const jobs = await Promise.all([0, 1].map(() => stack.submit(fold([protein(100)], { samplingSteps: 400 }, { resources: { vramMb: 20_000 } }))));
       const done = await Promise.all(jobs.map((j) => stack.waitForJob(j.id)));
       expect(done.map((d) => d.status), stack.logs()).toEqual(['succeeded', 'succeeded']);
       const gpus = done.map((d) => d.placement!.gpu);
@@ -221,7 +223,8 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
     it('its successor re-attaches to the container: the job completes once, in one container', async () => {
       stack = await start({ leaseTtlMs: 1_500, lockDurationMs: 4_000 });
       const since = Math.floor(Date.now() / 1000) - 1;
-      const submitted = await stack.submit(fold([protein(80)], { samplingSteps: 400 }));
+      // 8 s in the stand-in: still running when the successor, started after the kill, looks.
+      const submitted = await stack.submit(fold([protein(80)], { samplingSteps: 800 }));
       const handle = await waitFor(() => stack.redis().hget(keys.jobRun(submitted.id), 'handle'), { what: 'the container to start' });
       await stack.scheduler.kill();
       expect(docker('inspect', '--format', '{{.State.Running}}', handle)).toBe('true');

@@ -66,7 +66,7 @@ describe('an inference job', () => {
   it('has its texts prepared on the CPU while every GPU is busy: only its GPU stage waits for one', async () => {
     // One 4 GiB GPU, held by a long solve that reserves all of it.
     stack = await Stack.start({ modelServer: true, gpus: [{ id: 'gpu0', vramMb: 4_096 }] });
-    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(3), resources: { vramMb: 4_096 } });
+    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(60), resources: { vramMb: 4_096 } });
     await waitFor(async () => (await stack!.job(blocker.id)).status === 'running', { what: 'the blocker to run' });
     const job = await stack.submit(inference(['A fine, warm and funny film.']));
     const prepared = await waitFor(async () => {
@@ -76,6 +76,7 @@ describe('an inference job', () => {
     expect(prepared.status).toBe('queued');
     expect(prepared.cost.stages).toMatchObject([{ name: 'preprocess', device: 'cpu' }]);
     expect(prepared.pendingReason).toBe('needs 2048 MiB; largest free is 0 MiB on gpu0; 0 jobs ahead');
+    await stack.cancel(blocker.id);
     const done = await stack.waitForJob(job.id);
     expect(done.status, stack.logs()).toBe('succeeded');
     expect(done.cost.stages[1]!.startedAt).toBeGreaterThanOrEqual((await stack.job(blocker.id)).finishedAt!);

@@ -26,7 +26,8 @@ describe('timeouts and retries', () => {
   });
 
   it('retries a worker that cannot be reached, with backoff, saying why while it waits', async () => {
-    stack = await Stack.start({ solve: { maxAttempts: 3, backoffMs: 1_000 } });
+    // Backoff 1, 2, 4, 8 s: room for the solver to start again on a loaded machine.
+    stack = await Stack.start({ solve: { maxAttempts: 5, backoffMs: 1_000 } });
     await stack.solver.stop();
     const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
     const waiting = await waitFor(
@@ -36,7 +37,7 @@ describe('timeouts and retries', () => {
       },
       { what: 'the first attempt to fail' },
     );
-    expect(waiting.pendingReason).toMatch(/^retrying after attempt 1 of 3 failed: cannot reach the solver at http:\/\/127\.0\.0\.1:\d+/);
+    expect(waiting.pendingReason).toMatch(/^retrying after attempt 1 of 5 failed: cannot reach the solver at http:\/\/127\.0\.0\.1:\d+/);
     stack.startSolver();
     const done = await stack.waitForJob(job.id);
     expect(done.status, stack.logs()).toBe('succeeded');
@@ -68,7 +69,7 @@ describe('a job that can never fit', () => {
 });
 
 describe('cancel', () => {
-  it('stops a running job within a second and ends it cancelled', async () => {
+  it('stops a running job at once, not at its time limit, and ends it cancelled', async () => {
     stack = await Stack.start();
     const job = await stack.submit({ kind: 'solve', input: marketSplitMilp(60) });
     await stack.waitForJob(job.id, ['running']);
@@ -76,20 +77,26 @@ describe('cancel', () => {
     await stack.cancel(job.id);
     const done = await stack.waitForJob(job.id, ['cancelled', 'failed', 'succeeded'], 5_000);
     expect(done).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
-    expect(done.finishedAt! - cancelledAt).toBeLessThan(1_000);
+    // Typically ~0.1 s; the bound leaves room for a loaded machine and is far below the 60 s limit.
+    expect(done.finishedAt! - cancelledAt).toBeLessThan(3_000);
     expect((await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id)).status).toBe('succeeded');
   });
 
   it('never runs a cancelled job that was waiting for a GPU', async () => {
     stack = await Stack.start({ gpus: [{ id: 'gpu0', vramMb: 10_000 }] });
-    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(3), resources: { vramMb: 8_000 } });
+    // The blocker outlasts the test's steps however slow the machine; it is cancelled at the end.
+    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(60), resources: { vramMb: 8_000 } });
     await stack.waitForJob(blocker.id, ['running']);
     const held = await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 5_000 } });
     await waitFor(async () => (await stack!.job(held.id)).pendingReason?.startsWith('needs'), { what: 'the job to wait for VRAM' });
     await stack.cancel(held.id);
     const done = await stack.waitForJob(held.id);
     expect(done).toMatchObject({ status: 'cancelled', startedAt: null });
-    await stack.waitForJob(blocker.id);
+    await stack.cancel(blocker.id);
+    expect((await stack.waitForJob(blocker.id)).status).toBe('cancelled');
+    // The freed GPU does not start the cancelled job either.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await stack.job(held.id)).startedAt).toBeNull();
     expect(accepted(stack)).toBe(1);
   });
 });

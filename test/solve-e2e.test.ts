@@ -114,18 +114,25 @@ describe('VRAM packing end to end', () => {
   });
 
   it('gives a queued job its position: jobs held by the scheduler and jobs queued ahead', async () => {
-    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(2), resources: { vramMb: 9_000 } });
+    // The blocker holds the GPU until it is cancelled, however slow the machine.
+    const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(60), resources: { vramMb: 9_000 } });
     await stack.waitForJob(blocker.id, ['running']);
     const jobs: JobView[] = [];
     for (let i = 0; i < 4; i++) jobs.push(await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 5_000 }, priority: 40 }));
-    // The window holds two (windowPerKind: 2); the other two wait in the queue, in order.
+    // The window holds two (windowPerKind: 2); the other two wait in the queue, in order. Before the
+    // scheduler takes its two, the last also stands fourth: wait for the exact reason.
+    const heldAhead = 'waiting for the scheduler to take it: 3 jobs ahead (2 held by the scheduler, 1 queued)';
     const last = await waitFor(async () => {
       const view = await stack.job(jobs[3]!.id);
-      return view.queuePosition === 3 ? view : undefined;
-    }, { what: 'the last job to stand fourth' });
-    expect(last.pendingReason).toBe('waiting for the scheduler to take it: 3 jobs ahead (2 held by the scheduler, 1 queued)');
-    const firstHeld = await stack.job(jobs[0]!.id);
+      return view.pendingReason === heldAhead ? view : undefined;
+    }, { what: 'the last job to stand fourth, behind two held jobs' });
+    expect(last.queuePosition).toBe(3);
+    const firstHeld = await waitFor(async () => {
+      const view = await stack.job(jobs[0]!.id);
+      return view.pendingReason?.startsWith('needs') ? view : undefined;
+    }, { what: 'the first held job to say what it waits for' });
     expect(firstHeld).toMatchObject({ queuePosition: 0, pendingReason: 'needs 5000 MiB; largest free is 1000 MiB on gpu0; 0 jobs ahead' });
+    await stack.cancel(blocker.id);
     for (const job of jobs) expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
   });
 

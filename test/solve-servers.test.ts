@@ -83,7 +83,8 @@ describe('solve jobs on a CPU solve server', () => {
 
   it('keeps jobs in its own queue while the server’s one slot is busy, saying why', async () => {
     stack = await Stack.start({ solve: { servers: [CPU_SERVER] } });
-    const busy = await stack.submit({ kind: 'solve', input: marketSplitMilp(3) });
+    // Busy for as long as the test needs, however slow the machine; cancelled once it has shown the wait.
+    const busy = await stack.submit({ kind: 'solve', input: marketSplitMilp(60) });
     await waitFor(async () => (await stack!.job(busy.id)).status === 'running', { what: 'the first job to run' });
     const waiting = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
     const queued = await waitFor(async () => {
@@ -93,6 +94,7 @@ describe('solve jobs on a CPU solve server', () => {
     expect(queued.pendingReason).toBe('waiting for a solve server: solver-cpu is solving 1 of 1 at a time; 0 jobs ahead');
     // Never sent: the server has no request for it.
     expect(await stack.redis().hget(keys.jobRun(waiting.id), 'handle')).toBeNull();
+    await stack.cancel(busy.id);
     const done = await stack.waitForJob(waiting.id);
     expect(done.status, stack.logs()).toBe('succeeded');
     expect(done.startedAt!).toBeGreaterThanOrEqual((await stack.waitForJob(busy.id)).finishedAt!);
@@ -128,7 +130,11 @@ describe('solve jobs on a CPU solve server', () => {
       return view.pendingReason?.includes('solver-cpu is unavailable') ? view : undefined;
     }, { what: 'the job to wait for the server' });
     expect(waiting.pendingReason).toMatch(/^waiting for a solve server: solver-cpu is unavailable \(http:\/\/127\.0\.0\.1:\d+ does not answer \(.*\)\); 0 jobs ahead$/);
-    const { boxes } = (await stack.request<{ boxes: Array<{ solveServers: unknown[] }> }>('GET', '/v1/gpus')).body;
+    // The inventory is published at most every 200 ms, so it may say so a moment after the job.
+    const boxes = await waitFor(async () => {
+      const body = (await stack!.request<{ boxes: Array<{ solveServers: Array<{ unavailableReason?: string | null }> }> }>('GET', '/v1/gpus')).body;
+      return body.boxes[0]?.solveServers[0]?.unavailableReason ? body.boxes : undefined;
+    }, { what: '/v1/gpus to show the server down' });
     expect(boxes[0]!.solveServers).toEqual([
       { name: 'solver-cpu', url: stack.solverUrl, gpus: [], problems: ['lp', 'milp'], slots: 1, running: 0, unavailableReason: expect.stringMatching(/does not answer/) },
     ]);
@@ -153,12 +159,18 @@ describe('routing between a cuOpt server and a CPU server', () => {
 
   it('prefers the cuOpt server, sends the next job to the CPU server while it is busy, and a VRP only to cuOpt', async () => {
     stack = await Stack.start(twoServers);
-    const first = await stack.submit({ kind: 'solve', input: marketSplitMilp(2) });
+    // Busy until cancelled, however slow the machine. Both "servers" are the one solver-cpu process
+    // here, so the second job is placed on its own slot but solved once the first is cancelled.
+    const first = await stack.submit({ kind: 'solve', input: marketSplitMilp(60) });
     await waitFor(async () => (await stack!.job(first.id)).status === 'running', { what: 'the first job to run' });
-    const second = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+    const second = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
+    const secondPlaced = await waitFor(async () => (await stack!.job(second.id)).placement, { what: 'the second job to be placed' });
     expect((await stack.job(first.id)).placement).toEqual({ gpu: 'gpu0', vramMb: 0, server: 'cuopt' });
-    expect(second.placement).toEqual({ gpu: null, vramMb: 0, server: 'solver-cpu' });
+    expect(secondPlaced).toEqual({ gpu: null, vramMb: 0, server: 'solver-cpu' });
+    await stack.cancel(first.id);
     const firstDone = await stack.waitForJob(first.id);
+    expect(firstDone.status).toBe('cancelled');
+    expect((await stack.waitForJob(second.id)).status, stack.logs()).toBe('succeeded');
     expect(firstDone.cost.gpuSeconds).toBeGreaterThan(0);
     expect(firstDone.cost.cpuSeconds).toBe(0);
 

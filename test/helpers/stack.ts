@@ -88,11 +88,13 @@ export class Stack {
     this.scheduler = this.startScheduler();
     this.apiEnv = options.apiEnv ?? {};
     this.api = this.startApi(apiPort);
+    // Four Node processes starting at once, beside another test file's: give a loaded machine time.
+    const bootMs = 30_000;
     await Promise.all([
-      this.solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready'),
-      this.modelServer?.waitForLog((l) => l.msg === 'model-cpu ready', 'ready'),
-      this.scheduler.waitForLog((l) => l.msg === 'scheduler started', 'started'),
-      waitFor(async () => (await fetch(`${this.apiUrl}/healthz`)).ok, { what: 'the API to answer /healthz' }),
+      this.solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready', bootMs),
+      this.modelServer?.waitForLog((l) => l.msg === 'model-cpu ready', 'ready', bootMs),
+      this.scheduler.waitForLog((l) => l.msg === 'scheduler started', 'started', bootMs),
+      waitFor(async () => (await fetch(`${this.apiUrl}/healthz`)).ok, { what: 'the API to answer /healthz', timeoutMs: bootMs }),
     ]);
   }
 

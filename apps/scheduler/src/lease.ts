@@ -64,8 +64,8 @@ export class Lease {
     return this.fenceToken !== undefined && Date.now() - this.renewedAt < this.options.ttlMs;
   }
 
-  /** Waits (as standby) until this scheduler holds the lease. */
-  async acquire(signal: AbortSignal, onStandby: (holder: string) => void): Promise<void> {
+  /** Waits (as standby) until this scheduler holds the lease; `onStandby` is done before standby is logged. */
+  async acquire(signal: AbortSignal, onStandby: (holder: string) => Promise<void> | void): Promise<void> {
     const { redis, schedulerId, ttlMs } = this.options;
     let isWaiting = false;
     while (!signal.aborted) {
@@ -80,8 +80,8 @@ export class Lease {
       if (!isWaiting) {
         isWaiting = true;
         const holder = (await redis.get(this.leaseKey)) ?? 'unknown';
+        await onStandby(holder);
         this.options.log.info({ boxId: this.options.boxId, holder }, 'another scheduler holds this box: standby');
-        onStandby(holder);
       }
       await sleep(Math.floor(ttlMs / 4), undefined, { signal }).catch(() => undefined);
     }

@@ -71,7 +71,8 @@ export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup)
   log.info({ schedulerId, boxId, metrics: `http://${env.SCHEDULER_METRICS_HOST}:${(metricsServer.address() as AddressInfo).port}/metrics` }, 'scheduler starting');
   heartbeat.start();
   const active = (async () => {
-    await lease.acquire(stopWaiting.signal, () => void heartbeat.setRole('standby'));
+    // The heartbeat says standby before the log does: whoever reads the log finds Redis agreeing.
+    await lease.acquire(stopWaiting.signal, () => heartbeat.setRole('standby').catch((err: unknown) => log.warn({ err }, 'could not record the standby heartbeat')));
     if (stopWaiting.signal.aborted) return undefined;
     await heartbeat.setRole('active');
     scheduler = new Scheduler({

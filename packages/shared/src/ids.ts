@@ -23,6 +23,28 @@ function randomChunk(): Buffer {
 
 export const JOB_ID_PATTERN = /^([a-z][a-z0-9-]*)_([0-9a-hjkmnp-tv-z]{26})$/;
 
+// Within one millisecond, ids from this process count up from the previous one (as monotonic
+// ULIDs do), so jobs submitted in the same millisecond still list in the order they came.
+let lastTimeMs = -1;
+let lastRandom: number[] = [];
+
+function freshRandom(): number[] {
+  return [...randomChunk()].map((byte) => byte % 32);
+}
+
+/** The next random part after `digits` in base 32, or undefined when it would overflow. */
+function incremented(digits: readonly number[]): number[] | undefined {
+  const next = [...digits];
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 31) {
+      next[i]! += 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return undefined;
+}
+
 /** A new, time-ordered job id for `kind`. */
 export function newJobId(kind: string, nowMs: number = Date.now()): string {
   let time = '';
@@ -31,10 +53,9 @@ export function newJobId(kind: string, nowMs: number = Date.now()): string {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomChunk();
-  let random = '';
-  for (const byte of bytes) random += CROCKFORD[byte % 32];
-  return `${kind}_${time}${random}`;
+  lastRandom = (nowMs === lastTimeMs ? incremented(lastRandom) : undefined) ?? freshRandom();
+  lastTimeMs = nowMs;
+  return `${kind}_${time}${lastRandom.map((digit) => CROCKFORD[digit]).join('')}`;
 }
 
 /** The kind a job id belongs to, or undefined when the id is not one of ours. */

@@ -10,9 +10,13 @@ describe('job ids', () => {
     expect(earlier < later).toBe(true);
   });
 
-  it('are never the same twice in the same millisecond', () => {
-    const ids = new Set(Array.from({ length: 1000 }, () => newJobId('solve', 1)));
-    expect(ids.size).toBe(1000);
+  it('are never the same twice in the same millisecond, and sort in the order they were made', () => {
+    const ids = Array.from({ length: 1000 }, () => newJobId('solve', 1));
+    expect(new Set(ids).size).toBe(1000);
+    expect([...ids].sort()).toEqual(ids);
+    // A new millisecond starts from fresh randomness, still after the previous one.
+    const next = newJobId('solve', 2);
+    expect(next > ids.at(-1)!).toBe(true);
   });
 
   it('are not recognised when malformed', () => {
