@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyWebhook, type JobView } from '@gpuq/shared';
 import { CONTRACTS_LP, marketSplitMilp } from './fixtures/problems.js';
 import { freePort, waitFor } from '@gpuq/testkit';
-import { readEvents } from './helpers/sse.js';
+import { readEvents, readRawEvents } from './helpers/sse.js';
 import { Stack } from './helpers/stack.js';
 
 const KEY = 'tenant-key-acme-0123456789';
@@ -69,6 +69,26 @@ describe('events', () => {
       const lpEvents = await readEvents(`${stack.apiUrl}/v1/jobs/${lp.id}/events`, {}, 10_000);
       expect(lpEvents.at(-1)).toMatchObject({ event: 'end', data: { id: lp.id, status: 'succeeded' } });
     }
+  });
+
+  it('name each view with an id, and skip the view a reconnecting client already has', async () => {
+    stack = await Stack.start();
+    const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
+    const url = `${stack.apiUrl}/v1/jobs/${job.id}/events`;
+    const first = await readRawEvents(url);
+    const views = first.filter((e) => e.event === 'job');
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.every((e) => /^[\w-]{22}$/.test(e.lastEventId))).toBe(true);
+    expect(new Set(views.map((e) => e.lastEventId)).size).toBe(views.length);
+
+    // The job has ended: a client that saw its last view gets only the end; one that saw an
+    // earlier view, or another job's, gets the last view again.
+    const lastId = views.at(-1)!.lastEventId;
+    expect((await readRawEvents(url, { 'last-event-id': lastId })).map((e) => e.event)).toEqual(['end']);
+    expect((await readRawEvents(url, { 'last-event-id': 'not-a-view-of-this-job' })).map((e) => e.event)).toEqual(['job', 'end']);
+    const tooLong = await fetch(url, { headers: { 'last-event-id': 'x'.repeat(65) } });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toMatchObject({ error: { code: 'validation_failed', details: [expect.objectContaining({ path: 'headers.last-event-id' })] } });
   });
 });
 

@@ -1,6 +1,9 @@
 // /v1/jobs/:id/events — server-sent events: the job's view each time it changes (`event: job`),
 // then `event: end` once it has ended. Driven by the job's change notices, with a slow re-read in
-// case one is missed, and a comment line now and then so proxies keep the stream open.
+// case one is missed, and a comment line now and then so proxies keep the stream open. Each view
+// carries an `id:` naming its content: a client that reconnects with Last-Event-ID (as EventSource
+// does by itself) is not sent again the view it already has.
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -14,6 +17,8 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** The view without what changes every moment (a running job's cost), to tell real changes. */
 const signature = (view: JobView) => JSON.stringify({ ...view, cost: null });
+/** The event id of a view: short, and equal only for views that say the same. */
+const eventIdOf = (sig: string) => createHash('sha256').update(sig).digest('base64url').slice(0, 22);
 
 export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (fastify, { rereadMs }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -23,11 +28,16 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
     {
       schema: {
         summary: "A job's changes as server-sent events, until it ends",
-        description: '`event: job` carries the job view (as GET /v1/jobs/:id) on each change; `event: end` closes the stream.',
+        description:
+          '`event: job` carries the job view (as GET /v1/jobs/:id) on each change, with an `id:` naming that view; `event: end` closes the stream. ' +
+          'Reconnecting with `Last-Event-ID` skips the view the client already has.',
         tags: ['jobs'],
         params: JobIdParams,
+        // Loose, as in POST /v1/jobs: Fastify keeps only the parsed headers.
+        headers: z.looseObject({ 'last-event-id': z.string().max(64).optional().describe('The `id:` of the last view received, when reconnecting') }),
         response: {
           200: { description: 'A stream of `event: job` (data: a job view) and a final `event: end`.', content: { 'text/event-stream': { schema: z.string() } } },
+          400: ErrorBody,
           401: ErrorBody,
           404: ErrorBody,
           429: ErrorBody,
@@ -42,7 +52,8 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      let last = '';
+      // The view a reconnecting client already has is known by its id alone.
+      let lastId = request.headers['last-event-id'] ?? '';
       let isClosed = false;
       const timers: NodeJS.Timeout[] = [];
       const cleanups: Array<() => Promise<void>> = [];
@@ -54,10 +65,10 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
         raw.end();
       };
       const send = (view: JobView) => {
-        const sig = signature(view);
-        if (sig !== last) {
-          last = sig;
-          raw.write(`event: job\ndata: ${JSON.stringify(view)}\n\n`);
+        const eventId = eventIdOf(signature(view));
+        if (eventId !== lastId) {
+          lastId = eventId;
+          raw.write(`event: job\nid: ${eventId}\ndata: ${JSON.stringify(view)}\n\n`);
         }
         if (TERMINAL.has(view.status)) {
           raw.write(`event: end\ndata: ${JSON.stringify({ id, status: view.status })}\n\n`);

@@ -19,7 +19,8 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
         summary: 'Submit a job',
         description: 'Answers 202 once the job is stored. With an Idempotency-Key, a repeat of the same request answers 200 with the job the first one created.',
         tags: ['jobs'],
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
+        // Loose: Fastify replaces request.headers with the parsed value, and a strict object drops the rest.
+        headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(255).optional() }),
         body: JobRequest,
         response: { 200: JobView, 202: JobView, ...errors(400, 401, 409, 413, 415, 422, 429, 503) },
       },
