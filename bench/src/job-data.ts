@@ -1,6 +1,6 @@
-// Jobs as the API stores them, for the paths that enqueue without HTTP: the same JobData and the
-// same BullMQ options (the shared queue contract) that the API's JobStore.enqueue writes.
-import { bullJobOptions, DEFAULT_PRIORITY, newJobId, type BullJobOptions, type GpuqConfig, type JobData, type Kind } from '@gpuq/shared';
+// Jobs as the API stores them, for the paths that enqueue without HTTP: the same JobData (built by
+// the shared jobDataOf from a parsed request) and the same BullMQ options that the API writes.
+import { bullJobOptions, JobRequest, jobDataOf, KINDS, newJobId, type BullJobOptions, type GpuqConfig, type JobData, type Kind } from '@gpuq/shared';
 
 /** The LP from CONTRACTS.md: what a small solve looks like. */
 export const SOLVE_INPUT = {
@@ -24,21 +24,13 @@ export interface QueuedJob {
   opts: BullJobOptions;
 }
 
+/** Each kind's request, parsed as the API parses it: defaults filled, inputs checked once. */
+const REQUESTS = new Map<Kind, JobRequest>(KINDS.map((kind) => [kind, JobRequest.parse({ kind, input: INPUTS[kind] })]));
+
 /** A job of `kind` as a submit would store it, declaring `vramMb` when given. */
 export function queuedJob(kind: Kind, config: GpuqConfig, vramMb?: number): QueuedJob {
-  const kindConfig = config.kinds[kind];
+  const request = { ...REQUESTS.get(kind)!, ...(vramMb !== undefined ? { resources: { vramMb } } : {}) };
   const submittedAt = Date.now();
-  const data: JobData = {
-    v: 1,
-    kind,
-    tenant: 'bench',
-    input: INPUTS[kind],
-    ...(vramMb !== undefined ? { requestedVramMb: vramMb } : {}),
-    priority: DEFAULT_PRIORITY,
-    timeoutSeconds: kindConfig.defaultTimeoutSeconds,
-    maxAttempts: kindConfig.maxAttempts,
-    labels: {},
-    submittedAt,
-  };
-  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, kindConfig.backoffMs) };
+  const data = jobDataOf(request, 'bench', config.kinds[kind], submittedAt);
+  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, config.kinds[kind].backoffMs) };
 }

@@ -13,6 +13,7 @@ import {
   estimateVramMb,
   formatPath,
   JobData,
+  jobDataOf,
   keys,
   kindOfJobId,
   newJobId,
@@ -76,9 +77,9 @@ export class JobStore {
     const path = options.path ?? '';
     const now = options.now ?? Date.now();
     const kindConfig = this.config.kinds[request.kind];
-    const timeoutSeconds = request.timeoutSeconds ?? kindConfig.defaultTimeoutSeconds;
-    if (timeoutSeconds > kindConfig.maxTimeoutSeconds) {
-      const message = `timeoutSeconds is ${timeoutSeconds}; ${request.kind} jobs may run at most ${kindConfig.maxTimeoutSeconds} s`;
+    const data = jobDataOf(request, principal.tenant, kindConfig, now, options.batchId);
+    if (data.timeoutSeconds > kindConfig.maxTimeoutSeconds) {
+      const message = `timeoutSeconds is ${data.timeoutSeconds}; ${request.kind} jobs may run at most ${kindConfig.maxTimeoutSeconds} s`;
       throw new ApiError('timeout_above_max', message, [{ path: `${path}timeoutSeconds`, message }]);
     }
     if (request.webhook) {
@@ -96,20 +97,6 @@ export class JobStore {
     }
     checkSolveRouting(request, this.config, path);
     checkAdmission(await this.schedulers.get(), request.kind, this.vramNeed(request), path);
-    const data: JobData = {
-      v: 1,
-      kind: request.kind,
-      tenant: principal.tenant,
-      input: request.input,
-      ...(request.resources?.vramMb ? { requestedVramMb: request.resources.vramMb } : {}),
-      priority: request.priority,
-      timeoutSeconds,
-      maxAttempts: request.maxAttempts ?? kindConfig.maxAttempts,
-      labels: request.labels ?? {},
-      submittedAt: now,
-      ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
-      ...(options.batchId ? { batchId: options.batchId } : {}),
-    };
     return { id: newJobId(request.kind, now), data };
   }
 

@@ -89,6 +89,33 @@ export const JobData = z.object({
 });
 export type JobData = z.infer<typeof JobData>;
 
+/**
+ * What a submit stores for a parsed request: its own settings, else its kind's defaults. The API
+ * checks the request first; the benchmarks enqueue through this too, so both store the same.
+ */
+export function jobDataOf(
+  request: JobRequest,
+  tenant: string,
+  kindDefaults: { defaultTimeoutSeconds: number; maxAttempts: number },
+  submittedAt: number,
+  batchId?: string,
+): JobData {
+  return {
+    v: 1,
+    kind: request.kind,
+    tenant,
+    input: request.input,
+    ...(request.resources?.vramMb ? { requestedVramMb: request.resources.vramMb } : {}),
+    priority: request.priority,
+    timeoutSeconds: request.timeoutSeconds ?? kindDefaults.defaultTimeoutSeconds,
+    maxAttempts: request.maxAttempts ?? kindDefaults.maxAttempts,
+    labels: request.labels ?? {},
+    submittedAt,
+    ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
+    ...(batchId ? { batchId } : {}),
+  };
+}
+
 export const Placement = z.object({
   gpu: z.string().nullable().describe('The GPU it runs on; null on a CPU solve server, or a cuOpt server with several GPUs (it picks one).'),
   vramMb: z.number().int().nonnegative().describe('VRAM reserved for it; 0 on a solve server, whose memory is its own.'),
