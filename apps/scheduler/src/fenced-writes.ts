@@ -23,7 +23,8 @@ if op.value then redis.call('SET', KEYS[2], op.value) end
 if op.expire then redis.call('EXPIRE', KEYS[2], op.expire) end
 if op.persist then redis.call('PERSIST', KEYS[2]) end
 if op.publish then redis.call('PUBLISH', op.publish, 'changed') end
-return 1
+if op.read and #op.read > 0 then return {1, redis.call('HMGET', KEYS[2], unpack(op.read))} end
+return {1, {}}
 `;
 
 /** Sent by its SHA1 (EVALSHA): the script's text once per Redis, not with every write. */
@@ -41,6 +42,8 @@ export interface FencedOp {
   persist?: boolean;
   /** A channel to tell, once written. */
   publish?: string;
+  /** Hash fields to read back once written, in the same round trip. */
+  read?: string[];
 }
 
 export class FencedOutError extends Error {
@@ -57,8 +60,11 @@ export class FencedWriter {
     private readonly fence: () => number | undefined,
   ) {}
 
-  /** Applies `op` to `key` if this scheduler still holds the box; throws FencedOutError if not. */
-  async write(key: string, op: FencedOp): Promise<void> {
+  /**
+   * Applies `op` to `key` if this scheduler still holds the box; throws FencedOutError if not.
+   * Resolves to the values of `op.read` after the write (null for a field that is not set).
+   */
+  async write(key: string, op: FencedOp): Promise<Array<string | null>> {
     const fence = this.fence();
     if (fence === undefined) throw new FencedOutError();
     const args = [2, this.fenceKey, key, String(fence), JSON.stringify(op)] as const;
@@ -67,6 +73,7 @@ export class FencedWriter {
       if (err.message.startsWith('NOSCRIPT')) return this.redis.eval(FENCED_WRITE, ...args);
       throw err;
     });
-    if (applied !== 1) throw new FencedOutError();
+    if (!Array.isArray(applied) || applied[0] !== 1) throw new FencedOutError();
+    return (applied[1] as Array<string | null> | undefined) ?? [];
   }
 }

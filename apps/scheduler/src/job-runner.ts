@@ -11,7 +11,7 @@ import type { KindQueue } from './kind-queue.js';
 import type { Lease } from './lease.js';
 import type { Reservation } from './ledger.js';
 import type { SchedulerMetrics } from './metrics.js';
-import type { RunRecords, Spent } from './run-records.js';
+import type { JobSeconds, RunRecords, Spent } from './run-records.js';
 import type { VramEstimator } from './vram-estimator.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 
@@ -147,12 +147,12 @@ export async function runAttempt(ctx: RunnerContext, attempt: Attempt): Promise<
   }
   ctx.health.recordOutcome(reservation.gpu, undefined);
   const spent: Spent = { seconds: ((gpuEndedAt ?? Date.now()) - startedAt) / 1000, onCpu: isOnCpu(attempt) };
-  await ctx.records.ended(held.id, { finishedAt: Date.now(), spent }).catch((err) => log.warn({ err }, 'could not record the end'));
+  const seconds = await ctx.records.ended(held.id, { finishedAt: Date.now(), spent }).catch((err: unknown) => void log.warn({ err }, 'could not record the end'));
   const isRecorded = await ctx.queue.complete(held.job, held.token, result);
   await ctx.records.notify(held.id).catch(() => undefined);
   if (isRecorded) await ctx.webhooks.jobEnded(held.id, held.data.webhookUrl);
   ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: 'succeeded' }, spent.seconds);
-  await countJobEnd(ctx, held, 'succeeded');
+  await countJobEnd(ctx, held, 'succeeded', seconds);
   log.info({ durationMs: Date.now() - startedAt, isRecorded }, 'succeeded');
   return 'finished';
 }
@@ -186,9 +186,9 @@ export async function failAttempt(
 ): Promise<void> {
   const { job } = held;
   const willRetry = failure.isRetryable && (job.opts.attempts ?? 1) - job.attemptsMade - 1 > 0;
-  await ctx.records
+  const seconds = await ctx.records
     .ended(held.id, { finishedAt: Date.now(), error: { code: failure.code, message: failure.message }, ...(spent ? { spent } : {}) })
-    .catch((err) => log.warn({ err }, 'could not record the failure'));
+    .catch((err: unknown) => void log.warn({ err }, 'could not record the failure'));
   const error = failure.isRetryable ? new Error(failure.message) : new UnrecoverableError(failure.message);
   const isRecorded = await ctx.queue.fail(job, held.token, error);
   await ctx.records.notify(held.id).catch(() => undefined);
@@ -196,7 +196,7 @@ export async function failAttempt(
   if (willRetry) ctx.metrics.retries.inc({ kind: held.kind });
   else {
     ctx.metrics.failures.inc({ kind: held.kind, code: failure.code });
-    await countJobEnd(ctx, held, failure.code === 'cancelled' ? 'cancelled' : 'failed');
+    await countJobEnd(ctx, held, failure.code === 'cancelled' ? 'cancelled' : 'failed', seconds);
   }
   if (spent !== undefined) {
     ctx.metrics.runSeconds.observe({ kind: held.kind, outcome: failure.code === 'cancelled' || failure.code === 'timed_out' ? failure.code : 'failed' }, spent.seconds);
@@ -205,9 +205,15 @@ export async function failAttempt(
 }
 
 /** A job that ended for good: counted by outcome, with its cost over every attempt, as its view shows it. */
-async function countJobEnd(ctx: Pick<RunnerContext, 'records' | 'metrics' | 'costs'>, held: Pick<HeldJob, 'id' | 'kind'>, outcome: 'succeeded' | 'failed' | 'cancelled'): Promise<void> {
+async function countJobEnd(
+  ctx: Pick<RunnerContext, 'records' | 'metrics' | 'costs'>,
+  held: Pick<HeldJob, 'id' | 'kind'>,
+  outcome: 'succeeded' | 'failed' | 'cancelled',
+  /** The totals the end's write read back; read again only when that write failed. */
+  seconds: JobSeconds | undefined,
+): Promise<void> {
   // The run record sums the seconds of all attempts, also those a previous scheduler ran.
-  const run = await ctx.records.read(held.id).catch(() => ({ gpuSeconds: 0, cpuSeconds: 0 }));
+  const run = seconds ?? (await ctx.records.read(held.id).catch(() => ({ gpuSeconds: 0, cpuSeconds: 0 })));
   // Both counters move together, after the read: a scrape never sees the job counted without its cost.
   ctx.metrics.jobsFinished.inc({ kind: held.kind, outcome });
   ctx.metrics.jobCostUsd.inc({ kind: held.kind }, (run.gpuSeconds ?? 0) * ctx.costs.gpuSecondUsd + (run.cpuSeconds ?? 0) * ctx.costs.cpuSecondUsd);

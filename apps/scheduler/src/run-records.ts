@@ -12,6 +12,12 @@ export interface Spent {
   onCpu: boolean;
 }
 
+/** A job's time over all its attempts, also those a previous scheduler ran. */
+export interface JobSeconds {
+  gpuSeconds: number;
+  cpuSeconds: number;
+}
+
 export class RunRecords {
   private readonly lastReason = new Map<string, string>();
 
@@ -66,18 +72,21 @@ export class RunRecords {
 
   /**
    * The attempt is over. `error` is kept so the view can say why, also while a retry waits;
-   * the attempt's time on its GPU (or on a CPU solve server) adds to the job's total.
+   * the attempt's time on its GPU (or on a CPU solve server) adds to the job's total. Resolves to
+   * the job's totals over all its attempts, read in the same round trip.
    */
-  async ended(jobId: string, fields: { finishedAt: number; error?: JobError; spent?: Spent }): Promise<void> {
+  async ended(jobId: string, fields: { finishedAt: number; error?: JobError; spent?: Spent }): Promise<JobSeconds> {
     this.lastReason.delete(jobId);
     const { spent, ...rest } = fields;
-    await this.write(jobId, {
+    const [gpuSeconds, cpuSeconds] = await this.write(jobId, {
       del: ['pendingReason', 'ahead', 'token'],
       set: runRecordFields({ phase: 'ended', ...rest }),
       ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
+      read: ['gpuSeconds', 'cpuSeconds'],
     });
+    return { gpuSeconds: Number(gpuSeconds ?? 0), cpuSeconds: Number(cpuSeconds ?? 0) };
   }
 
   /** The next attempt must reserve at least this much (it ran out of memory on a smaller GPU). */
@@ -94,7 +103,7 @@ export class RunRecords {
     await this.redis.publish(keys.jobEvents(jobId), 'changed');
   }
 
-  private write(jobId: string, op: FencedOp): Promise<void> {
+  private write(jobId: string, op: FencedOp): Promise<Array<string | null>> {
     return this.writer.write(keys.jobRun(jobId), { ...op, publish: keys.jobEvents(jobId) });
   }
 }

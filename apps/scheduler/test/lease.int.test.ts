@@ -53,7 +53,9 @@ describe('Lease', () => {
     const newWriter = new FencedWriter(redis, successor.fenceKey, () => successor.fence);
 
     await expect(oldWriter.write('gpuq:test:record', { set: { owner: 'old-again' } })).rejects.toThrow(FencedOutError);
-    await newWriter.write('gpuq:test:record', { set: { owner: 'new' } });
+    // A write can read fields back in its round trip: after its own increments, null when unset.
+    expect(await newWriter.write('gpuq:test:record', { set: { owner: 'new' }, incr: { seconds: 1.5 }, read: ['owner', 'seconds', 'absent'] })).toEqual(['new', '1.5', null]);
+    expect(await newWriter.write('gpuq:test:record', { incr: { seconds: 2 } })).toEqual([]);
     expect(await redis.hget('gpuq:test:record', 'owner')).toBe('new');
     // The old one notices at its next renewal.
     await waitFor(() => onLost.mock.calls.length > 0, { what: 'the old scheduler to notice', timeoutMs: 3_000 });
