@@ -416,7 +416,9 @@ describe('MpsInput and mpsInputToLinearProgram', () => {
 });
 
 describe('mpsToLinearProgram: size', () => {
-  it('converts a 20 MB file with a million nonzeros in linear time', () => {
+  // About 1.2 s in plain Node and 2 s cold under vitest on a 2-core box; a quadratic step would
+  // take minutes and run into the generous limit. The time itself is not asserted.
+  it('converts a 20 MB file with a million nonzeros', { timeout: 60_000 }, () => {
     const numRows = 100_000;
     const numColumns = 200_000;
     const lines = ['NAME big', 'ROWS', ' N obj'];
@@ -434,9 +436,7 @@ describe('mpsToLinearProgram: size', () => {
     lines.push('ENDATA');
     const text = lines.join('\n');
 
-    const startedAt = performance.now();
     const result = mpsToLinearProgram(text);
-    const elapsedMs = performance.now() - startedAt;
 
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -447,7 +447,5 @@ describe('mpsToLinearProgram: size', () => {
     // Row 0 gets column 0's first entry (1.5) before any later column's.
     expect([indices[0], values[0]]).toEqual([0, 1.5]);
     expect(result.problem.constraint_bounds.upper_bounds?.[numRows - 1]).toBe(numRows - 1);
-    // About 1.2 s in plain Node and 2 s cold under vitest on a 2-core box; a quadratic step would take minutes.
-    expect(elapsedMs).toBeLessThan(5000);
   });
 });

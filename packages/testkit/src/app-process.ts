@@ -19,6 +19,8 @@ export class AppProcess {
   readonly raw: string[] = [];
   private readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Exited, and its output read to the end. */
+  private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
     readonly name: string,
@@ -31,6 +33,7 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.closed = new Promise((resolve) => this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.raw.push(line);
@@ -51,9 +54,16 @@ export class AppProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Waits for a log line matching `predicate`. */
+  /** Waits for a log line matching `predicate`; fails at once, with the process's last lines, if it exits first. */
   waitForLog(predicate: (line: LogLine) => boolean, what: string, timeoutMs = 15_000): Promise<LogLine> {
-    return waitFor(() => this.lines.find(predicate), { what: `${this.name}: ${what}`, timeoutMs });
+    const seen = waitFor(() => this.lines.find(predicate), { what: `${this.name}: ${what}`, timeoutMs });
+    // 'close' comes after the output streams ended, so every line the process wrote is read by then.
+    const gone = this.closed.then(({ code, signal }) => {
+      const line = this.lines.find(predicate);
+      if (line) return line;
+      throw new Error(`${this.name} exited (${signal ?? `code ${code}`}) before ${what}; its last lines:\n${this.tail(20)}`);
+    });
+    return Promise.race([seen, gone]);
   }
 
   async stop(timeoutMs = 20_000): Promise<void> {
