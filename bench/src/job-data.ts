@@ -15,7 +15,7 @@ export const SOLVE_INPUT = {
 export const INPUTS: Record<Kind, unknown> = {
   solve: SOLVE_INPUT,
   inference: { model: 'default', texts: ['a short text to classify'] },
-  fold: { sequences: [{ protein: { id: 'A', sequence: 'MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ' } }] },
+  fold: { sequences: [{ protein: { id: 'A', sequence: 'MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ', msa: 'empty' } }] },
 };
 
 export interface QueuedJob {

@@ -56,7 +56,14 @@ export class Stack {
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const stack = new Stack();
-    await stack.boot(options);
+    try {
+      await stack.boot(options);
+    } catch (err) {
+      // The caller never gets the stack to stop: stop what did start, and say what the processes said.
+      const logs = stack.logs();
+      await stack.stop().catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n${logs}`, { cause: err });
+    }
     return stack;
   }
 
@@ -206,6 +213,6 @@ export class Stack {
     await this.client?.quit();
     await Promise.all([this.api?.stop(), this.scheduler?.stop()]);
     await Promise.all([this.solver?.stop(), this.modelServer?.stop()]);
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -13,7 +13,7 @@ export class CancelListener {
   ) {}
 
   async start(): Promise<void> {
-    this.subscriber = this.redis.duplicate({ connectionName: 'gpuq-scheduler-cancel' });
+    this.subscriber = this.redis.duplicate({ connectionName: 'gpuq-scheduler-cancel', enableAutoPipelining: false });
     this.subscriber.on('error', (err) => this.log.warn({ err }, 'cancel subscription error'));
     this.subscriber.on('message', (_channel: string, jobId: string) => this.onCancel(jobId));
     await this.subscriber.subscribe(CANCEL_CHANNEL);

@@ -71,6 +71,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       },
       { what: `redis-server on port ${port} to accept commands`, timeoutMs: 30_000, intervalMs: 50 },
     );
+  } catch (err) {
+    // Never leave a server that did not come up running behind the failed test.
+    if (isRunning()) child.kill('SIGKILL');
+    throw err;
   } finally {
     probe.disconnect();
   }
