@@ -19,18 +19,21 @@ export function place(gpus: readonly GpuCapacity[], vramMb: number, options: Pla
   const candidates = gpus.filter((g) => !options.allowedGpus || options.allowedGpus.has(g.id));
   let best: GpuCapacity | undefined;
   for (const gpu of candidates) {
-    if (gpu.drainedReason !== undefined || gpu.jobs >= maxJobsOn(gpu, options) || gpu.freeMb < vramMb) continue;
-    const better =
-      !best ||
-      (options.policy === 'best-fit' && gpu.freeMb < best.freeMb) ||
-      (options.policy === 'spread' && gpu.freeMb > best.freeMb);
-    if (better) best = gpu;
+    if (hasRoom(gpu, vramMb, options) && (!best || isBetterPick(options.policy, gpu, best))) best = gpu;
   }
   if (best) return { ok: true, gpu: best.id };
   return { ok: false, reason: whyNot(candidates, vramMb, options) };
 }
 
 export const maxJobsOn = (gpu: GpuCapacity, options: Pick<PlacementOptions, 'maxJobsPerGpu'>) => gpu.maxJobs ?? options.maxJobsPerGpu;
+
+/** Open, under its job limit, with `vramMb` free now. */
+export const hasRoom = (gpu: GpuCapacity, vramMb: number, options: Pick<PlacementOptions, 'maxJobsPerGpu'>) =>
+  gpu.drainedReason === undefined && gpu.jobs < maxJobsOn(gpu, options) && gpu.freeMb >= vramMb;
+
+/** Whether the policy prefers `gpu` to `best` (both with room); on a tie the earlier GPU stays. */
+export const isBetterPick = (policy: PackingPolicy, gpu: GpuCapacity, best: GpuCapacity) =>
+  (policy === 'best-fit' && gpu.freeMb < best.freeMb) || (policy === 'spread' && gpu.freeMb > best.freeMb);
 
 function whyNot(gpus: readonly GpuCapacity[], vramMb: number, options: PlacementOptions): string {
   if (gpus.length === 0) return 'no GPU is allowed for this kind';

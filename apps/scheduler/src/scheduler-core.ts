@@ -3,7 +3,7 @@
 // reservation on the GPU where it will fit soonest; other jobs start there only if they cannot
 // delay it. The adapters act on the decisions it returns.
 import type { GpuCapacity, Reservation, VramLedger } from './ledger.js';
-import { maxJobsOn, place, type PackingPolicy } from './placement.js';
+import { hasRoom, isBetterPick, maxJobsOn, place, type PackingPolicy } from './placement.js';
 import { earliestStart, fitsOverTime, type Interval, type Limits } from './timeline.js';
 import { JobWindow, type WindowJob } from './window.js';
 
@@ -141,21 +141,19 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
    * around reservations). On a thousand free GPUs that is one timeline, not a thousand.
    */
   private placeWithoutDelay(job: T, candidate: Interval, allowed: ReadonlySet<string> | undefined, allCapacities: Map<string, GpuCapacity>, timelines: GpuTimelines) {
-    const roomNow: GpuCapacity[] = [];
-    for (const g of allCapacities.values()) {
-      if (allowed && !allowed.has(g.id)) continue;
-      if (g.drainedReason !== undefined || g.jobs >= maxJobsOn(g, this.options) || g.freeMb < job.vramMb) continue;
-      roomNow.push(g);
-    }
-    const options = { policy: this.options.packing, maxJobsPerGpu: this.options.maxJobsPerGpu };
+    // One scan per try, no arrays: it runs for every held job on every pass, over every GPU.
+    let passedOver: Set<string> | undefined;
     for (;;) {
+      let pick: GpuCapacity | undefined;
+      for (const g of allCapacities.values()) {
+        if ((allowed && !allowed.has(g.id)) || !hasRoom(g, job.vramMb, this.options) || passedOver?.has(g.id)) continue;
+        if (!pick || isBetterPick(this.options.packing, g, pick)) pick = g;
+      }
       // Not placed: the caller says why (whyWaiting), from every GPU the job may use.
-      if (roomNow.length === 0) return { ok: false, reason: 'no GPU has room for it without delaying a reserved job' } as const;
-      const placement = place(roomNow, job.vramMb, options);
-      if (!placement.ok) return placement;
-      const timeline = timelines.get(placement.gpu)!;
-      if (fitsOverTime(timeline.intervals, candidate, timeline.limits)) return placement;
-      roomNow.splice(roomNow.findIndex((g) => g.id === placement.gpu), 1);
+      if (!pick) return { ok: false, reason: 'no GPU has room for it without delaying a reserved job' } as const;
+      const timeline = timelines.get(pick.id)!;
+      if (fitsOverTime(timeline.intervals, candidate, timeline.limits)) return { ok: true, gpu: pick.id } as const;
+      (passedOver ??= new Set()).add(pick.id);
     }
   }
 
