@@ -2,9 +2,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, JobRequest, JobView } from '@gpuq/shared';
+import { JobRequest, JobView } from '@gpuq/shared';
 import { BatchView } from '../batch-store.js';
 import { ApiError } from '../errors.js';
+import { errorResponses } from './error-responses.js';
 
 export const batchRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -16,7 +17,7 @@ export const batchRoutes: FastifyPluginAsync = async (fastify) => {
         summary: 'Submit many jobs at once: all are stored, or none',
         tags: ['batches'],
         body: z.strictObject({ jobs: z.array(JobRequest).min(1) }),
-        response: { 202: z.object({ id: z.string(), jobs: z.array(JobView) }), 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 202: z.object({ id: z.string(), jobs: z.array(JobView) }), ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -33,7 +34,7 @@ export const batchRoutes: FastifyPluginAsync = async (fastify) => {
         summary: "A batch's jobs, counted by status",
         tags: ['batches'],
         params: z.object({ id: z.string().max(128) }),
-        response: { 200: BatchView, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 200: BatchView, ...errorResponses(401, 404, 429, 503) },
       },
     },
     async (request) => {

@@ -6,8 +6,8 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody } from '@gpuq/shared';
 import { ApiError } from '../errors.js';
+import { errorResponses } from './error-responses.js';
 
 export const ARTIFACT_NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$/;
 
@@ -30,7 +30,7 @@ export const jobFileRoutes = (artifactsDir: string): FastifyPluginAsync => async
         summary: "One of a job's files",
         tags: ['jobs'],
         params: z.object({ id: z.string().max(128), name: z.string().regex(ARTIFACT_NAME, 'letters, digits, ".", "_" and "-" only') }),
-        response: { 200: z.unknown(), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 200: z.unknown(), ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (request, reply) => {

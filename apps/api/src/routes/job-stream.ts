@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, type JobView } from '@gpuq/shared';
+import { type JobView } from '@gpuq/shared';
 import { CoalescedReads } from '../coalesced-reads.js';
 import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
+import { errorResponses } from './error-responses.js';
 
 const KEEPALIVE_MS = 15_000;
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -37,11 +38,7 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
         headers: z.looseObject({ 'last-event-id': z.string().max(64).optional().describe('The `id:` of the last view received, when reconnecting') }),
         response: {
           200: { description: 'A stream of `event: job` (data: a job view) and a final `event: end`.', content: { 'text/event-stream': { schema: z.string() } } },
-          400: ErrorBody,
-          401: ErrorBody,
-          404: ErrorBody,
-          429: ErrorBody,
-          503: ErrorBody,
+          ...errorResponses(400, 401, 404, 429, 503),
         },
       },
     },

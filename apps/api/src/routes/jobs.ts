@@ -2,12 +2,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, JobPage, JobRequest, JobStatus, JobView, Kind } from '@gpuq/shared';
+import { JobPage, JobRequest, JobStatus, JobView, Kind } from '@gpuq/shared';
 import { ApiError } from '../errors.js';
+import { errorResponses } from './error-responses.js';
 
 export const JobIdParams = z.object({ id: z.string().max(128) });
-
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
 
 export const jobRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -22,7 +21,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
         // Loose: Fastify replaces request.headers with the parsed value, and a strict object drops the rest.
         headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(255).optional() }),
         body: JobRequest,
-        response: { 200: JobView, 202: JobView, ...errors(400, 401, 409, 413, 415, 422, 429, 503) },
+        response: { 200: JobView, 202: JobView, ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -54,7 +53,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
           limit: z.coerce.number().int().min(1).max(100).default(20),
           cursor: z.string().max(512).optional().describe('nextCursor of the previous page.'),
         }),
-        response: { 200: JobPage, ...errors(400, 401, 429, 503) },
+        response: { 200: JobPage, ...errorResponses(400, 401, 429, 503) },
       },
     },
     async (request) => {
@@ -75,7 +74,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
         summary: 'Read a job: status, placement, pending reason, result or error, cost',
         tags: ['jobs'],
         params: JobIdParams,
-        response: { 200: JobView, ...errors(401, 404, 429, 503) },
+        response: { 200: JobView, ...errorResponses(401, 404, 429, 503) },
       },
     },
     async (request) => {
@@ -93,7 +92,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
         description: 'A queued job never runs; a running one is stopped within a second. 409 if it has already ended.',
         tags: ['jobs'],
         params: JobIdParams,
-        response: { 202: JobView, ...errors(401, 404, 409, 429, 503) },
+        response: { 202: JobView, ...errorResponses(401, 404, 409, 429, 503) },
       },
     },
     async (request, reply) => reply.code(202).send(await app.jobs.cancel(request.params.id, request.principal)),
@@ -106,7 +105,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
         summary: "A succeeded job's result alone",
         tags: ['jobs'],
         params: JobIdParams,
-        response: { 200: z.unknown(), ...errors(401, 404, 409, 429, 503) },
+        response: { 200: z.unknown(), ...errorResponses(401, 404, 409, 429, 503) },
       },
     },
     async (request) => {

@@ -3,11 +3,12 @@
 // GET /v1/system/queue, the admin's view of the jobs the page lists.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody, KINDS, QueueOverview, type JobView } from '@gpuq/shared';
+import { KINDS, QueueOverview, type JobView } from '@gpuq/shared';
 import type { Principal } from '../auth/key-ring.js';
 import { STATUS_PAGE_HTML } from '../ui/status-page-html.js';
 import { STATUS_PAGE_SCRIPT } from '../ui/status-page-script.js';
 import { STATUS_PAGE_STYLE } from '../ui/status-page-style.js';
+import { errorResponses } from './error-responses.js';
 
 /** Only what the page itself serves: its script, its stylesheet, and fetches to this origin. */
 export const STATUS_PAGE_CSP = [
@@ -91,7 +92,7 @@ export const statusPageRoutes: FastifyPluginAsync = async (fastify) => {
       schema: {
         summary: 'Jobs running now, the next queued jobs of each kind with their pending reasons, and the latest failures, across tenants',
         tags: ['system'],
-        response: { 200: QueueOverview, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 200: QueueOverview, ...errorResponses(401, 403, 429, 503) },
       },
     },
     async (request) => overviewOf(request.principal),

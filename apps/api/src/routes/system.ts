@@ -2,9 +2,10 @@
 // queue depths, version).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody, GpusView, KINDS, SystemStatus } from '@gpuq/shared';
+import { GpusView, KINDS, SystemStatus } from '@gpuq/shared';
 import { API_VERSION } from '../plugins/swagger.js';
 import { HEARTBEAT_STALE_MS, readSchedulerState } from '../scheduler-state.js';
+import { errorResponses } from './error-responses.js';
 
 export const systemRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -15,7 +16,7 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
       schema: {
         summary: 'The GPUs of every box with an active scheduler: VRAM total, reserved, free, not ours; jobs; drain reasons',
         tags: ['system'],
-        response: { 200: GpusView, 401: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 200: GpusView, ...errorResponses(401, 429, 503) },
       },
     },
     async () => {
@@ -31,7 +32,7 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
       schema: {
         summary: 'Schedulers (active or standby, last heartbeat), queue depths, version',
         tags: ['system'],
-        response: { 200: SystemStatus, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 503: ErrorBody },
+        response: { 200: SystemStatus, ...errorResponses(401, 403, 429, 503) },
       },
     },
     async () => {
