@@ -9,7 +9,6 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      globals: { ...globals.node },
       parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
     },
     rules: {
@@ -29,6 +28,19 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
+    },
+  },
+  { ignores: ['apps/api/browser/**'], languageOptions: { globals: { ...globals.node } } },
+  // The status page's script runs in the browser: DOM globals, and its own project (DOM lib, no Node types).
+  {
+    files: ['apps/api/browser/**/*.ts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { project: './apps/api/browser/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A plain script cannot have import statements (they would make it a module): it names the API's types with import().
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
     },
   },
   { files: ['**/*.mjs', 'eslint.config.js'], ...tseslint.configs.disableTypeChecked },

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS, type GpuState, type JobView } from '@gpuq/shared';
 import { ROOT, waitFor } from '@gpuq/testkit';
 import { buildTestApp } from '../apps/api/test/test-app.js';
-import { STATUS_PAGE_SCRIPT } from '../apps/api/src/ui/status-page-script.js';
+import { readStatusPageScript } from '../apps/api/src/ui/status-page-script.js';
 import { CONTRACTS_LP, marketSplitMilp } from './fixtures/problems.js';
 import { Stack } from './helpers/stack.js';
 
@@ -28,6 +28,9 @@ const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`ops:${key
 /** Needs more than gpu1 has and more than gpu0 has left once the long job runs: it waits. */
 const BIG_VRAM_MB = 20_000;
 const gib = (mb: number) => `${(Math.max(0, mb) / 1024).toFixed(1)} GiB`;
+
+/** What the API serves: the compiled apps/api/browser/status-page.ts. */
+const STATUS_PAGE_SCRIPT = await readStatusPageScript();
 
 let stack: Stack;
 let failed: JobView;

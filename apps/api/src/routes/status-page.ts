@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { KINDS, QueueOverview, type JobView } from '@gpuq/shared';
 import type { Principal } from '../auth/key-ring.js';
 import { STATUS_PAGE_HTML } from '../ui/status-page-html.js';
-import { STATUS_PAGE_SCRIPT } from '../ui/status-page-script.js';
+import { readStatusPageScript } from '../ui/status-page-script.js';
 import { STATUS_PAGE_STYLE } from '../ui/status-page-style.js';
 import { errorResponses } from './error-responses.js';
 
@@ -47,7 +47,7 @@ export const statusPageRoutes: FastifyPluginAsync = async (fastify) => {
     );
   asset('/ui', 'text/html; charset=utf-8', STATUS_PAGE_HTML, 'no-store');
   app.get('/ui/', { config: { auth: 'none' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui'));
-  asset('/ui/status-page.js', 'text/javascript; charset=utf-8', STATUS_PAGE_SCRIPT, 'no-cache');
+  asset('/ui/status-page.js', 'text/javascript; charset=utf-8', await readStatusPageScript(), 'no-cache');
   asset('/ui/status-page.css', 'text/css; charset=utf-8', STATUS_PAGE_STYLE, 'no-cache');
 
   /** Views of the jobs with these ids that still exist, without their results (they can be large). */
