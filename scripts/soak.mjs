@@ -187,9 +187,11 @@ try {
   say(`gpuq soak: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${minutes} min at ${fraction} of capacity (measured for ${capacityS} s first), memory sampled every ${sampleS} s`);
   await waitFor(answers(`http://127.0.0.1:${solverPort}/cuopt/health`), { what: 'solver-cpu', timeoutMs: 30_000 });
   await waitFor(answers(`http://127.0.0.1:${modelPort}/health`), { what: 'model-cpu', timeoutMs: 60_000 });
-  processes.scheduler = new AppProcess('scheduler', 'apps/scheduler/dist/main.js', { ...env, SCHEDULER_METRICS_PORT: '0' });
   processes.api = new AppProcess('api', 'apps/api/dist/server.js', { ...env, PORT: String(apiPort) });
   await waitFor(answers(`${api}/healthz`), { what: 'the API', timeoutMs: 30_000 });
+  // Only now the scheduler, whose metrics server takes any free port: it could take one chosen above
+  // (at LOG_LEVEL=warn the servers do not say which port they bound, so they are given theirs).
+  processes.scheduler = new AppProcess('scheduler', 'apps/scheduler/dist/main.js', { ...env, SCHEDULER_METRICS_PORT: '0' });
   await waitFor(async () => (await getJson('/v1/gpus')).boxes.length === 1, { what: 'the scheduler to publish its GPUs', timeoutMs: 30_000 });
 
   sample();

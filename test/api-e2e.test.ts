@@ -1,10 +1,11 @@
 // The API as users meet it, with real processes: two replicas behave as one service, events
 // stream a job to its end, and webhooks arrive signed, retried until they are taken.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyWebhook, type JobView } from '@gpuq/shared';
 import { CONTRACTS_LP, marketSplitMilp } from './fixtures/problems.js';
-import { freePort, waitFor } from '@gpuq/testkit';
+import { waitFor } from '@gpuq/testkit';
 import { readEvents, readRawEvents } from './helpers/sse.js';
 import { Stack } from './helpers/stack.js';
 
@@ -23,11 +24,8 @@ afterEach(async () => {
 describe('two API replicas against one Redis', () => {
   it('behave as one service: a job submitted through one is read, streamed and cancelled through the other', async () => {
     stack = await Stack.start({ apiEnv: { GPUQ_API_KEYS: `acme:${KEY}` } });
-    const port = await freePort();
-    const replica = stack.startApi(port);
+    const { process: replica, url: other } = await stack.startApi();
     cleanups.push(() => replica.stop());
-    const other = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${other}/healthz`)).ok, { what: 'the second replica' });
 
     const submitted = await stack.request<JobView>('POST', '/v1/jobs', { kind: 'solve', input: marketSplitMilp(30) }, authz);
     expect(submitted.status).toBe(202);
@@ -104,8 +102,8 @@ describe('webhooks', () => {
         response.writeHead(answers.shift() ?? 200).end();
       });
     });
-    const port = await freePort();
-    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as AddressInfo;
     cleanups.push(() => new Promise((resolve) => receiver.close(resolve)));
 
     stack = await Stack.start({

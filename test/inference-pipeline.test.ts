@@ -2,9 +2,10 @@
 // on model-cpu (the CPU model server that speaks the GPU server's protocol) on a simulated GPU, and
 // each stage timed and costed in the job view.
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceResult, JobView } from '@gpuq/shared';
-import { freePort, waitFor } from '@gpuq/testkit';
+import { waitFor } from '@gpuq/testkit';
 import { marketSplitMilp } from './fixtures/problems.js';
 import { Stack } from './helpers/stack.js';
 
@@ -122,8 +123,9 @@ describe('an inference job', () => {
   });
 
   it('fails in the inference stage at that stage’s timeout when the model server does not answer', async () => {
-    const port = await freePort();
-    hanging = createServer(() => undefined).listen(port, '127.0.0.1');
+    const server = (hanging = createServer(() => undefined));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
     stack = await Stack.start({ inference: { models: { default: { url: `http://127.0.0.1:${port}` } }, stageTimeouts: { inferenceS: 1 } } });
     const done = await stack.waitForJob((await stack.submit(inference(['Good.'], { maxAttempts: 1 }))).id);
     expect(done.status).toBe('failed');

@@ -38,7 +38,7 @@ describe('timeouts and retries', () => {
       { what: 'the first attempt to fail' },
     );
     expect(waiting.pendingReason).toMatch(/^retrying after attempt 1 of 5 failed: cannot reach the solver at http:\/\/127\.0\.0\.1:\d+/);
-    stack.startSolver();
+    await stack.startSolver();
     const done = await stack.waitForJob(job.id);
     expect(done.status, stack.logs()).toBe('succeeded');
     expect(done.attempts.made).toBeGreaterThanOrEqual(2);

@@ -139,8 +139,7 @@ describe('solve jobs on a CPU solve server', () => {
       { name: 'solver-cpu', url: stack.solverUrl, gpus: [], problems: ['lp', 'milp'], slots: 1, running: 0, unavailableReason: expect.stringMatching(/does not answer/) },
     ]);
 
-    stack.startSolver();
-    await stack.solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready');
+    await stack.startSolver();
     const done = await stack.waitForJob(job.id);
     expect(done.status, stack.logs()).toBe('succeeded');
     expect(done.attempts.made).toBe(1);

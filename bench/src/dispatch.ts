@@ -77,11 +77,12 @@ export async function benchDispatch(redisUrl: string, options: { jobs: number; w
     gpuqEvents.on('completed', ({ jobId }) => gpuqCompletions.record(jobId, epochMs()));
     const solveQueue = ignoreErrors(new Queue(queueName('solve'), connection));
     scope.add('gpuq queue', () => solveQueue.close());
+    // The API before the scheduler: the API's port is chosen before it binds it (startServerProcess).
+    const api = await startApi(redisUrl, configPath);
+    scope.add('the API', () => api.stop());
     const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'each' });
     scope.add('the scheduler', () => scheduler.stop());
     scheduler.onStart((jobId, atMs) => gpuqStarts.record(jobId, atMs));
-    const api = await startApi(redisUrl, configPath);
-    scope.add('the API', () => api.stop());
 
     const baselineStarts = new Arrivals('processor start');
     const baselineCompletions = new Arrivals('completed');

@@ -12,6 +12,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * On a port chosen here, not port 0: at LOG_LEVEL=warn (no log line per request, as measured) the
+ * server would not say which port it got. Another process may take the port before it binds; the
+ * bench runs alone, so only its own could, and it starts its servers before any of its schedulers
+ * (which listen on port 0).
+ */
 export async function startServerProcess(script: string, env: Record<string, string>, what: string): Promise<ServerProcess> {
   const port = await freePort();
   throwIfStopping();

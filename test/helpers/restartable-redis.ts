@@ -1,10 +1,12 @@
 // A redis-server of one test's own, with its append-only file on: killed with SIGKILL (a crash, no
 // chance to flush anything) and started again on the same port from the same directory, so every
-// client finds it where it was, holding what the AOF had on disk.
+// client finds it where it was, holding what the AOF had on disk. Between the crash and the restart
+// another process could take that port (a port the system hands out, as it handed it to us); the
+// restart then waits for it to be released (startRedisServer), and the test fails if it never is.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startRedisServer, type RedisServer } from '@gpuq/testkit';
+import { startRedisServer, type RedisServer } from '@gpuq/testkit';
 
 export interface RestartableRedisOptions {
   /**
@@ -17,21 +19,27 @@ export interface RestartableRedisOptions {
 
 export class RestartableRedis {
   private server: RedisServer | undefined;
+  /** The port its first start got; every restart asks for it again. */
+  private port: number | undefined;
 
   private constructor(
-    readonly port: number,
     readonly dir: string,
     private readonly appendFsync: 'always' | 'everysec',
   ) {}
 
   static async start(options: RestartableRedisOptions = {}): Promise<RestartableRedis> {
-    const redis = new RestartableRedis(await freePort(), mkdtempSync(join(tmpdir(), 'gpuq-aof-redis-')), options.appendFsync ?? 'always');
-    await redis.launch();
+    const redis = new RestartableRedis(mkdtempSync(join(tmpdir(), 'gpuq-aof-redis-')), options.appendFsync ?? 'always');
+    try {
+      await redis.launch();
+    } catch (err) {
+      rmSync(redis.dir, { recursive: true, force: true });
+      throw err;
+    }
     return redis;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://127.0.0.1:${this.port!}`;
   }
 
   get pid(): number | undefined {
@@ -60,5 +68,6 @@ export class RestartableRedis {
 
   private async launch(): Promise<void> {
     this.server = await startRedisServer({ port: this.port, dir: this.dir, appendOnly: true, appendFsync: this.appendFsync });
+    this.port = this.server.port;
   }
 }

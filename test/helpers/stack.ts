@@ -1,11 +1,13 @@
 // A whole gpuq on this machine for one test: its own Redis database, solver-cpu, scheduler and
-// API as real processes on free ports, with a config file written for the test.
+// API as real processes, with a config file written for the test. Each server listens on port 0 and
+// says which port it got: a port chosen here and bound later could be taken by another test file's
+// process in between, and the test would talk to that one.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CANCEL_CHANNEL, Inventory, keys, SchedulerHeartbeat, type GpuDeclaration, type JobView } from '@gpuq/shared';
-import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
+import { AppProcess, freePort, startListening, waitFor, type ListeningApp } from '@gpuq/testkit';
 import { freshRedisUrl } from './redis-db.js';
 
 export interface StackOptions {
@@ -70,10 +72,15 @@ export class Stack {
   private async boot(options: StackOptions): Promise<void> {
     this.redisUrl = options.redisUrl ?? (await freshRedisUrl());
     this.dir = mkdtempSync(join(tmpdir(), 'gpuq-stack-'));
-    const [solverPort, apiPort, modelPort] = [await freePort(), await freePort(), await freePort()];
-    this.modelUrl = `http://127.0.0.1:${modelPort}`;
-    this.solverUrl = `http://127.0.0.1:${solverPort}`;
-    this.apiUrl = `http://127.0.0.1:${apiPort}`;
+    // The servers first: the config names their URLs, and only they know their ports. Four Node
+    // processes starting beside another test file's: give a loaded machine time.
+    const bootMs = 30_000;
+    // Without a model server, the model's URL is a port nothing here listens on.
+    const noModelServer = async () => `http://127.0.0.1:${await freePort()}`;
+    [this.solverUrl, this.modelUrl] = await Promise.all([
+      this.startSolver(0, options.solverThreads ?? 1, bootMs),
+      options.modelServer ? this.startModelServer(0, bootMs) : noModelServer(),
+    ]);
     this.configPath = join(this.dir, 'gpuq.json');
     writeFileSync(
       this.configPath,
@@ -89,20 +96,17 @@ export class Stack {
         },
       }),
     );
-    this.solver = this.startSolver(solverPort, options.solverThreads ?? 1);
-    if (options.modelServer) this.startModelServer();
     this.schedulerEnv = options.schedulerEnv ?? {};
     this.scheduler = this.startScheduler();
     this.apiEnv = options.apiEnv ?? {};
-    this.api = this.startApi(apiPort);
-    // Four Node processes starting at once, beside another test file's: give a loaded machine time.
-    const bootMs = 30_000;
-    await Promise.all([
-      this.solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready', bootMs),
-      this.modelServer?.waitForLog((l) => l.msg === 'model-cpu ready', 'ready', bootMs),
+    // Both settled before either failure is thrown, so that stop() finds the API if it did start.
+    const [api, scheduler] = await Promise.allSettled([
+      this.startApi(0, bootMs),
       this.scheduler.waitForLog((l) => l.msg === 'scheduler started', 'started', bootMs),
-      waitFor(async () => (await fetch(`${this.apiUrl}/healthz`)).ok, { what: 'the API to answer /healthz', timeoutMs: bootMs }),
     ]);
+    if (api.status === 'fulfilled') [this.api, this.apiUrl] = [api.value.process, api.value.url];
+    if (api.status === 'rejected') throw api.reason;
+    if (scheduler.status === 'rejected') throw scheduler.reason;
   }
 
   private solveConfig(solve: Record<string, unknown> = {}): Record<string, unknown> {
@@ -123,21 +127,39 @@ export class Stack {
     });
   }
 
-  /** An API process on `port` against this stack's Redis (another replica, for multi-replica tests). */
-  startApi(port: number): AppProcess {
-    return new AppProcess('api', 'apps/api/dist/server.js', { PORT: String(port), REDIS_URL: this.redisUrl, GPUQ_CONFIG: this.configPath, ...this.apiEnv });
+  /**
+   * An API process against this stack's Redis (another replica, for multi-replica tests), once it
+   * listens: on a free port, or on `port` when it had that one before (a replica started again).
+   */
+  async startApi(port = 0, timeoutMs?: number): Promise<ListeningApp> {
+    return startListening(
+      (p) => new AppProcess('api', 'apps/api/dist/server.js', { PORT: String(p), REDIS_URL: this.redisUrl, GPUQ_CONFIG: this.configPath, ...this.apiEnv }),
+      { port, readyMsg: 'api listening', timeoutMs },
+    );
   }
 
-  /** model-cpu on this stack's model port (again, after a test stopped it). */
-  startModelServer(): AppProcess {
-    this.modelServer = new AppProcess('model-cpu', 'apps/model-cpu/dist/server.js', { MODEL_PORT: new URL(this.modelUrl).port });
-    return this.modelServer;
+  /**
+   * model-cpu, once it is ready: on this stack's model port by default (again, after a test stopped
+   * it). Its URL is in the config, so a restart needs that port back: see startListening.
+   */
+  async startModelServer(port = Number(new URL(this.modelUrl).port), timeoutMs?: number): Promise<string> {
+    const started = await startListening(
+      (p) => (this.modelServer = new AppProcess('model-cpu', 'apps/model-cpu/dist/server.js', { MODEL_PORT: String(p) })),
+      { port, readyMsg: 'model-cpu ready', timeoutMs },
+    );
+    return started.url;
   }
 
-  /** solver-cpu on this stack's port (again, after a test stopped it). */
-  startSolver(port = Number(new URL(this.solverUrl).port), threads = 1): AppProcess {
-    this.solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port), SOLVER_THREADS: String(threads) });
-    return this.solver;
+  /**
+   * solver-cpu, once it is ready: on this stack's solver port by default (again, after a test stopped
+   * it). Its URL is in the config, so a restart needs that port back: see startListening.
+   */
+  async startSolver(port = Number(new URL(this.solverUrl).port), threads = 1, timeoutMs?: number): Promise<string> {
+    const started = await startListening(
+      (p) => (this.solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(p), SOLVER_THREADS: String(threads) })),
+      { port, readyMsg: 'solver-cpu ready', timeoutMs },
+    );
+    return started.url;
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, base = this.apiUrl): Promise<HttpResult<T>> {

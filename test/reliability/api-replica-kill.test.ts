@@ -4,7 +4,7 @@
 // before it died (nothing, the key claimed, the job added), the retry completes it: one job per
 // key, and every one succeeds.
 import { afterEach, expect, it } from 'vitest';
-import { freePort, waitFor, type AppProcess } from '@gpuq/testkit';
+import { waitFor, type AppProcess } from '@gpuq/testkit';
 import { Stack } from '../helpers/stack.js';
 import { JobStream } from './job-stream.js';
 import { markedSolve } from './marked-jobs.js';
@@ -27,24 +27,24 @@ it(
   'kill -9 of one API replica under load: each submit it dropped is retried on the other with its key, one job per key, all succeeded',
   async () => {
     stack = await Stack.start();
-    const urls = [stack.apiUrl, `http://127.0.0.1:${await freePort()}`];
-    const live: AppProcess[] = [stack.api, stack.startApi(Number(new URL(urls[1]!).port))];
-    replicas.push(...live);
-    const answers = (url: string) => async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok;
-    await waitFor(answers(urls[1]!), { what: 'the second replica to answer' });
+    const second = await stack.startApi();
+    const urls = [stack.apiUrl, second.url];
+    const live: AppProcess[] = [stack.api, second.process];
+    replicas.push(second.process);
     const stream = new JobStream({ apiUrls: urls, job: markedSolve, intervalMs: 20 });
     try {
       for (let kill = 0; kill < KILLS; kill++) {
-        // Kill the replicas in turn; each comes back (on its port) before the next kill.
+        // Kill the replicas in turn; each comes back (on its port, which its clients know) before the
+        // next kill. Another process may take the port meanwhile: startApi waits until it is released.
         const victim = (kill + 1) % 2;
         const acceptedBefore = stream.accepted().length;
         await waitFor(() => stream.accepted().length >= acceptedBefore + 20, { what: `kill ${kill + 1}: jobs accepted before it`, timeoutMs: 60_000 });
         await live[victim]!.kill();
         const acceptedAfter = stream.accepted().length;
         await waitFor(() => stream.accepted().length >= acceptedAfter + 20, { what: `kill ${kill + 1}: jobs accepted after it`, timeoutMs: 60_000 });
-        live[victim] = stack.startApi(Number(new URL(urls[victim]!).port));
-        replicas.push(live[victim]);
-        await waitFor(answers(urls[victim]!), { what: `kill ${kill + 1}: the replica to come back` });
+        const back = await stack.startApi(Number(new URL(urls[victim]!).port));
+        live[victim] = back.process;
+        replicas.push(back.process);
       }
     } finally {
       await stream.stop();

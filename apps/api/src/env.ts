@@ -4,6 +4,7 @@ import { envBoolean, envPort, parseEnv } from '@gpuq/runtime';
 export const ApiEnv = z.object({
   /** Loopback by default; with no API keys the API refuses any other address. */
   HOST: z.string().default('127.0.0.1'),
+  /** 0 picks a free port (logged). */
   PORT: envPort.default(8080),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Path to the YAML or JSON config file shared with the scheduler. */

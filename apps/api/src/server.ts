@@ -1,5 +1,6 @@
 // The API process: build, listen, close on SIGINT/SIGTERM. Without API keys it serves loopback
 // only, and says so.
+import type { AddressInfo } from 'node:net';
 import { createLogger, loadConfig, Shutdown } from '@gpuq/runtime';
 import { buildApp } from './app.js';
 import { KeyRing, keysFromEnv, secretsFromEnv } from './auth/key-ring.js';
@@ -27,3 +28,6 @@ const app = await buildApp({
 });
 new Shutdown(log).add({ name: 'http server, webhooks, queues and redis', run: () => app.close() }).onSignals();
 await app.listen({ host: env.HOST, port: env.PORT });
+// The port bound, not the one asked for: with PORT=0 the system picks it, and this line says which.
+const { port } = app.server.address() as AddressInfo;
+log.info({ url: `http://${env.HOST}:${port}`, port }, 'api listening');

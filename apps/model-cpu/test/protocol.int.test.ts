@@ -2,7 +2,7 @@
 // (docs/inference-protocol.md): health, classify, every error a client can cause, and accuracy.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess, freePort } from '@gpuq/testkit';
+import { AppProcess, startListening } from '@gpuq/testkit';
 import { modelServer } from '@gpuq/shared';
 import { LABELED_REVIEWS } from './labeled-reviews.js';
 
@@ -13,11 +13,12 @@ let server: AppProcess;
 let base: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   // 1 MiB, so that a too-large body is cheap to send; every other request here is far smaller.
-  server = new AppProcess('model-cpu', 'apps/model-cpu/dist/server.js', { MODEL_PORT: String(port), MODEL_MAX_BODY_MB: '1' });
-  await server.waitForLog((l) => l.msg === 'model-cpu ready', 'ready');
+  const started = await startListening(
+    (port) => (server = new AppProcess('model-cpu', 'apps/model-cpu/dist/server.js', { MODEL_PORT: String(port), MODEL_MAX_BODY_MB: '1' })),
+    { readyMsg: 'model-cpu ready' },
+  );
+  base = started.url;
 });
 afterAll(async () => {
   await server?.stop();

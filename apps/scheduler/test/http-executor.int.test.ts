@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpExecutorConfig, type cuopt } from '@gpuq/shared';
 import { createLogger } from '@gpuq/runtime';
 import { CONTRACTS_LP, marketSplitMilp } from '../../../test/fixtures/problems.js';
-import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
+import { AppProcess, freePort, startListening, waitFor } from '@gpuq/testkit';
 import { JobFailure } from '../src/executors/executor.js';
 import { HttpExecutor } from '../src/executors/http.js';
 
@@ -16,10 +16,8 @@ const request = (input: unknown) => ({ jobId: 'solve_test', kind: 'solve', attem
 const noHooks = { onHandle: () => undefined, onProgress: () => undefined };
 
 beforeAll(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port) });
-  await solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready');
+  const started = await startListening((port) => (solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port) })), { readyMsg: 'solver-cpu ready' });
+  url = started.url;
   executor = new HttpExecutor(HttpExecutorConfig.parse({ type: 'http', url }), log);
 });
 afterAll(async () => {

@@ -1,4 +1,5 @@
 // solver-cpu: listen, and close on SIGINT/SIGTERM.
+import type { AddressInfo } from 'node:net';
 import { createLogger, Shutdown } from '@gpuq/runtime';
 import { buildSolverApp } from './app.js';
 import { loadSolverEnv } from './env.js';
@@ -14,4 +15,6 @@ const app = await buildSolverApp({
 const shutdown = new Shutdown(log).add({ name: 'http server and solver threads', run: () => app.close() });
 shutdown.onSignals();
 await app.listen({ host: env.SOLVER_HOST, port: env.SOLVER_PORT });
-log.info({ url: `http://${env.SOLVER_HOST}:${env.SOLVER_PORT}`, threads: env.SOLVER_THREADS }, 'solver-cpu ready');
+// The port bound, not the one asked for: with SOLVER_PORT=0 the system picks it, and this line says which.
+const { port } = app.server.address() as AddressInfo;
+log.info({ url: `http://${env.SOLVER_HOST}:${port}`, port, threads: env.SOLVER_THREADS }, 'solver-cpu ready');

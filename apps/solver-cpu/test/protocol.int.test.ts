@@ -1,16 +1,17 @@
 // solver-cpu as a real process, checked against the cuOpt server's REST contract (CONTRACTS.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP, SMALL_MILP, marketSplitMilp } from '../../../test/fixtures/problems.js';
-import { AppProcess, freePort, waitFor } from '@gpuq/testkit';
+import { AppProcess, startListening, waitFor } from '@gpuq/testkit';
 
 let solver: AppProcess;
 let base: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port), SOLVER_THREADS: '1' });
-  await solver.waitForLog((l) => l.msg === 'solver-cpu ready', 'ready');
+  const started = await startListening(
+    (port) => (solver = new AppProcess('solver-cpu', 'apps/solver-cpu/dist/server.js', { SOLVER_PORT: String(port), SOLVER_THREADS: '1' })),
+    { readyMsg: 'solver-cpu ready' },
+  );
+  base = started.url;
 });
 afterAll(async () => {
   await solver?.stop();

@@ -4,3 +4,4 @@ export * from './redis-server.js';
 export * from './wait-for.js';
 export * from './docker-engine.js';
 export * from './process-alive.js';
+export * from './listening-app.js';
