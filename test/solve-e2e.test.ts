@@ -18,7 +18,7 @@ describe('solve jobs end to end', () => {
     await stack?.stop();
   });
 
-  it('answers 202 with a queued job and a Location, then solves the CONTRACTS.md LP', async () => {
+  it('answers 202 with a queued job and a Location, then solves the LP of cuOpt’s documentation', async () => {
     const submitted = await stack.request<JobView>('POST', '/v1/jobs', { kind: 'solve', input: CONTRACTS_LP });
     expect(submitted.status).toBe(202);
     expect(submitted.headers.get('location')).toBe(`/v1/jobs/${submitted.body.id}`);

@@ -2,7 +2,7 @@
 // the shared jobDataOf from a parsed request) and the same BullMQ options that the API writes.
 import { bullJobOptions, JobRequest, jobDataOf, KINDS, newJobId, type BullJobOptions, type GpuqConfig, type JobData, type Kind } from '@gpuq/shared';
 
-/** The LP from CONTRACTS.md: what a small solve looks like. */
+/** The LP of cuOpt's documentation (docs/contracts/cuopt-rest.md): what a small solve looks like. */
 export const SOLVE_INPUT = {
   csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [3.0, 4.0, 2.7, 10.1] },
   constraint_bounds: { upper_bounds: [5.4, 4.9], lower_bounds: ['ninf', 'ninf'] },

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GpuqConfig } from '@gpuq/shared';
-import { simulatedGpus } from '@gpuq/scheduler/dist/inventory.js';
-import { coreOptionsFor, POLICIES, type PolicyName } from '@gpuq/scheduler/dist/policies.js';
-import { simulate, TraceJob } from '@gpuq/scheduler/dist/simulator.js';
+import { simulatedGpus } from '@gpuq/scheduler/dist/core/gpu-spec.js';
+import { coreOptionsFor, POLICIES, type PolicyName } from '@gpuq/scheduler/dist/core/policies.js';
+import { simulate, TraceJob } from '@gpuq/scheduler/dist/core/simulator.js';
 import { ROOT } from '@gpuq/testkit';
 import { gpusOf } from './gpuq-config.js';
 import { markdownTable, round } from './measure.js';

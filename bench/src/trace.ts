@@ -1,7 +1,7 @@
 // A deterministic trace for the packing benchmark, from a seeded PRNG: many small solves, medium
 // inference jobs and a few large folds, all arriving within the first minute, so the makespan is
 // set by packing (a backlog), not by when the last job arrives.
-import type { TraceJob } from '@gpuq/scheduler/dist/simulator.js';
+import type { TraceJob } from '@gpuq/scheduler/dist/core/simulator.js';
 
 /** mulberry32: a small, well-mixed 32-bit PRNG; the same seed gives the same trace everywhere. */
 function prng(seed: number): () => number {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A stand-in for nvidia-smi on machines without a GPU. It prints exactly what the real one prints
-// for the queries gpuq makes (CONTRACTS.md), from a JSON state file a test writes:
+// for the queries gpuq makes (docs/contracts/nvidia-smi.md), from a JSON state file a test writes:
 //   FAKE_NVIDIA_SMI_STATE=/path/state.json
 //   { "gpus": [{ "index": 0, "uuid": "GPU-…", "name": "…", "totalMb": 24576, "usedMb": 0,
 //                "utilization": 0, "temperature": 30, "fault": "[GPU requires reset]"? }],

@@ -2,6 +2,8 @@
 // tsc emits it as a classic <script>), type-checked against the API's own response types. It asks
 // for the admin key once, keeps it in sessionStorage, sends it as a Bearer header, and redraws every
 // few seconds. Every text from the API is set as text (textContent, or a Text node), never parsed.
+// One file past our usual length on purpose: a classic script cannot import, and the page loads one
+// script with no bundler; its sections (formatting, DOM, each panel, fetching) are marked `// ----`.
 
 // import() types name the API's schemas without an import statement, which would make this a module.
 type GpuBox = import('@gpuq/shared').GpuBox;

@@ -3,7 +3,7 @@
 // tenant and forgotten after the configured time. The job id is chosen before the job is added,
 // so a submit that died half-way is completed by its retry.
 import { createHash } from 'node:crypto';
-import { keys } from '@gpuq/shared';
+import { IdempotencyRecord, keys, parseStored } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import { ApiError } from './errors.js';
 
@@ -30,10 +30,17 @@ export function bodyHash(body: unknown): string {
 
 export async function claimIdempotencyKey(redis: Redis, tenant: string, key: string, body: unknown, newJobId: string, ttlS: number): Promise<IdempotencyClaim> {
   const redisKey = keys.idempotency(tenant, hash(key));
-  const record = JSON.stringify({ bodyHash: bodyHash(body), jobId: newJobId });
+  const record = JSON.stringify({ bodyHash: bodyHash(body), jobId: newJobId } satisfies IdempotencyRecord);
   if ((await redis.set(redisKey, record, 'EX', ttlS, 'NX')) === 'OK') return { jobId: newJobId, isRepeat: false };
-  const existing = JSON.parse((await redis.get(redisKey)) ?? 'null') as { bodyHash: string; jobId: string } | null;
-  if (!existing) return claimIdempotencyKey(redis, tenant, key, body, newJobId, ttlS);
+  const text = await redis.get(redisKey);
+  // Expired since the SET: claim it afresh.
+  if (text === null) return claimIdempotencyKey(redis, tenant, key, body, newJobId, ttlS);
+  const existing = parseStored(IdempotencyRecord, text);
+  if (!existing) {
+    // Not a record this API wrote: the key stands for nothing, so it stands for this job now.
+    await redis.set(redisKey, record, 'EX', ttlS);
+    return { jobId: newJobId, isRepeat: false };
+  }
   if (existing.bodyHash !== bodyHash(body)) {
     throw new ApiError('idempotency_key_reused', undefined, [{ path: 'Idempotency-Key', message: 'already used, within its lifetime, with a different body' }]);
   }

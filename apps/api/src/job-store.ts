@@ -8,16 +8,18 @@ import {
   bullJobOptions,
   bullmqKey,
   CANCEL_CHANNEL,
-  checkInputLimits,
-  estimateBasis,
-  estimateVramMb,
+  CancelMark,
+  checkKindRequest,
   formatPath,
   JobData,
   jobDataOf,
   keys,
   kindOfJobId,
   newJobId,
+  parseStored,
+  placementNeedOf,
   RunRecord,
+  TERMINAL_STATUSES,
   toJobView,
   WebhookDelivery,
   type GpuqConfig,
@@ -27,8 +29,7 @@ import {
   type QueuedJobFacts,
 } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
-import { checkAdmission, type VramNeed } from './admission.js';
-import { checkSolveRouting } from './solve-routing.js';
+import { checkAdmission } from './admission.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
@@ -53,8 +54,6 @@ export interface ListFilter {
 
 /** At most this many index entries are examined per list call, so a rare filter cannot scan everything. */
 const LIST_SCAN_LIMIT = 1_000;
-
-const TERMINAL = new Set<JobView['status']>(['succeeded', 'failed', 'cancelled']);
 
 export class JobStore {
   readonly index: JobIndex;
@@ -91,21 +90,13 @@ export class JobStore {
         throw new ApiError('webhook_secret_missing', undefined, [{ path: `${path}webhook`, message: `tenant ${principal.tenant} has no webhook secret` }]);
       }
     }
-    const limits = checkInputLimits(request.kind, request.input, this.config);
-    if (limits.length > 0) {
-      throw new ApiError('validation_failed', undefined, limits.map((issue) => ({ path: `${path}${formatPath(['input', ...issue.path])}`, message: issue.message })));
+    const kindRequest = { input: request.input, requestedVramMb: request.resources?.vramMb };
+    const issues = checkKindRequest(request.kind, kindRequest, this.config);
+    if (issues.length > 0) {
+      throw new ApiError('validation_failed', undefined, issues.map((issue) => ({ path: `${path}${formatPath(issue.path)}`, message: issue.message })));
     }
-    checkSolveRouting(request, this.config, path);
-    checkAdmission(await this.schedulers.get(), request.kind, this.vramNeed(request), path);
+    checkAdmission(await this.schedulers.get(), request.kind, placementNeedOf(request.kind, kindRequest, this.config), this.config, path);
     return { id: newJobId(request.kind, now), data };
-  }
-
-  /** What the job needs: what it declares, else the kind's estimate from its input. */
-  private vramNeed(request: JobRequest): VramNeed | undefined {
-    if (request.resources?.vramMb) return { vramMb: request.resources.vramMb };
-    const estimate = estimateVramMb(request.kind, request.input);
-    const basis = estimateBasis(request.kind, request.input);
-    return estimate === undefined ? undefined : { vramMb: estimate, ...(basis ? { estimatedFrom: basis } : {}) };
   }
 
   async submit(request: JobRequest, principal: Principal, idempotencyKey?: string): Promise<Submitted> {
@@ -174,7 +165,7 @@ export class JobStore {
       returnvalue: job.returnvalue,
       failedReason: job.failedReason,
     };
-    const cancelRequestedAt = cancel ? (JSON.parse(cancel) as { at: number }).at : undefined;
+    const cancelRequestedAt = parseStored(CancelMark, cancel)?.at;
     // A job no scheduler has fetched yet: how many are ahead, and whether any scheduler runs its kind.
     const standing =
       (state === 'prioritized' || state === 'waiting') && cancelRequestedAt === undefined
@@ -251,8 +242,8 @@ export class JobStore {
   async cancel(id: string, principal: Principal): Promise<JobView> {
     const view = await this.view(id, principal);
     if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
-    if (TERMINAL.has(view.status)) throw new ApiError('job_finished', `job ${id} already ${view.status}`);
-    await this.redis.set(keys.jobCancel(id), JSON.stringify({ at: Date.now(), by: principal.tenant }), 'EX', 30 * 24 * 3600, 'NX');
+    if (TERMINAL_STATUSES.includes(view.status)) throw new ApiError('job_finished', `job ${id} already ${view.status}`);
+    await this.redis.set(keys.jobCancel(id), JSON.stringify({ at: Date.now(), by: principal.tenant } satisfies CancelMark), 'EX', 30 * 24 * 3600, 'NX');
     await this.redis.multi().publish(CANCEL_CHANNEL, id).publish(keys.jobEvents(id), 'changed').exec();
     // A queued job goes to the front, so the scheduler takes it out of the queue soon.
     const queue = this.queues.get(view.kind)!;

@@ -179,6 +179,38 @@ describe('admission', () => {
     }
   });
 
+  it('refuses an inference job whose model reserves more than any GPU its server runs on, as the scheduler would', async () => {
+    const box = await buildTestApp({
+      kinds: {
+        inference: {
+          models: {
+            small: { url: 'http://127.0.0.1:9/', vramMb: 4_096 },
+            big: { url: 'http://127.0.0.1:9/', vramMb: 100_000 },
+            pinned: { url: 'http://127.0.0.1:9/', vramMb: 30_000, gpus: ['gpu0'] },
+          },
+        },
+      },
+    });
+    try {
+      const post = (model: string) => box.inject({ method: 'POST', url: '/v1/jobs', headers: auth('acme'), payload: { kind: 'inference', input: { model, texts: ['fine'] } } });
+      await publishBox(box.client, { boxId: 'box-1', kinds: ['inference'], unavailableKinds: {}, heldByKind: {}, gpus: [gpu('gpu0', 24_576), gpu('gpu1', 81_920)] });
+      const tooBig = await waitFor(async () => {
+        const response = await post('big');
+        return response.statusCode === 422 ? response : undefined;
+      }, { what: 'the API to see the inventory', intervalMs: 200 });
+      const message = 'its model reserves 100000 MiB (kinds.inference.models.big.vramMb), but the largest GPU that runs inference jobs offers 81920 MiB; it could never run';
+      expect(tooBig.json()).toEqual({ error: { code: 'never_fits', message, details: [{ path: 'input.model', message }] } });
+      // Its model's server runs on gpu0 only: the 80 GiB GPU does not count for it.
+      expect((await post('pinned')).json<ErrorReply>().error).toMatchObject({
+        code: 'never_fits',
+        message: 'its model reserves 30000 MiB (kinds.inference.models.pinned.vramMb), but the largest GPU that its model may use offers 24576 MiB; it could never run',
+      });
+      expect((await post('small')).statusCode).toBe(202);
+    } finally {
+      await box.close();
+    }
+  });
+
   it('refuses a timeout above the kind’s maximum, and webhooks to hosts not allowed or without a secret', async () => {
     const cases: Array<[string, unknown, string, string]> = [
       ['acme', job({ timeoutSeconds: 100_000 }), 'timeout_above_max', 'timeoutSeconds'],

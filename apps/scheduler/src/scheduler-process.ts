@@ -6,14 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { bullConnection, createLogger, createRedis, loadConfig, Shutdown, type Logger } from '@gpuq/runtime';
 import type { GpuqConfig } from '@gpuq/shared';
 import { loadSchedulerEnv } from './env.js';
-import { createExecutors, type Executor } from './executors/index.js';
-import { discoverGpus } from './gpu-discovery.js';
-import { Heartbeat } from './heartbeat.js';
-import { Lease } from './lease.js';
+import type { Executor } from './executors/executor.js';
+import { createExecutors } from './kinds/index.js';
+import { discoverGpus } from './gpus/gpu-discovery.js';
+import { Heartbeat } from './box/heartbeat.js';
+import { Lease } from './box/lease.js';
 import { createSchedulerMetrics } from './metrics.js';
-import { startMetricsServer } from './metrics-server.js';
+import { startMetricsServer } from './box/metrics-server.js';
 import { Scheduler } from './scheduler.js';
-import { SolveServers } from './solve-servers.js';
+import { SolveServers } from './kinds/solve/solve-servers.js';
 
 export interface ExecutorSetup {
   config: GpuqConfig;

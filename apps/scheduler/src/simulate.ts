@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@gpuq/runtime';
-import { simulatedGpus, type GpuSpec } from './inventory.js';
-import { POLICIES, coreOptionsFor, type PolicyName } from './policies.js';
-import { simulate, TraceJob } from './simulator.js';
+import { simulatedGpus, type GpuSpec } from './core/gpu-spec.js';
+import { POLICIES, coreOptionsFor, type PolicyName } from './core/policies.js';
+import { simulate, TraceJob } from './core/simulator.js';
 
 function fail(message: string): never {
   process.stderr.write(`simulate: ${message}\n`);

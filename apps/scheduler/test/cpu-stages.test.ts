@@ -1,7 +1,7 @@
 // The CPU stages' worker threads: tasks run off the event loop, an input error is told apart from
 // a crash, and a stage past its timeout loses its thread while the next task gets a fresh one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { CpuStageError, CpuStages } from '../dist/executors/cpu-stages.js';
+import { CpuStageError, CpuStages } from '../dist/kinds/inference/cpu-stages.js';
 
 let stages: CpuStages | undefined;
 afterEach(async () => {

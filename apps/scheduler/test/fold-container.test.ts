@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FoldInput } from '@gpuq/shared';
 import { JobFailure, type ExecutionRequest } from '../src/executors/executor.js';
-import { boltzArgs, foldContainer, PREDICTIONS_DIR, toBoltzFiles } from '../src/kinds/fold-container.js';
+import { boltzArgs, foldContainer, PREDICTIONS_DIR, toBoltzFiles } from '../src/kinds/fold/fold-container.js';
 
 const A3M = '>query\nMKTAYIAK\n>hit1\nMKTAHIAK\n';
 

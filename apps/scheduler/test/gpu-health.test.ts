@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GpuHealth } from '../src/gpu-health.js';
-import { simulatedGpus } from '../src/inventory.js';
-import { VramLedger } from '../src/ledger.js';
+import { GpuHealth } from '../src/gpus/gpu-health.js';
+import { simulatedGpus } from '../src/core/gpu-spec.js';
+import { VramLedger } from '../src/core/ledger.js';
 
 afterEach(() => {
   vi.useRealTimers();

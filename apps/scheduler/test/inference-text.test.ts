@@ -2,7 +2,7 @@
 // counted, and how predictions are put beside their texts and summed up.
 import { describe, expect, it } from 'vitest';
 import type { modelServer } from '@gpuq/shared';
-import { cleanText, countSentences, countWords, postprocessPredictions, preprocessTexts, TextRejected } from '../src/kinds/inference-text.js';
+import { cleanText, countSentences, countWords, postprocessPredictions, preprocessTexts, TextRejected } from '../src/kinds/inference/inference-text.js';
 
 describe('preprocess', () => {
   it('normalises Unicode, drops markup, links and control characters, and collapses whitespace', () => {

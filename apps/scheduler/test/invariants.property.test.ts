@@ -3,10 +3,10 @@
 // shortest stream that breaks one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { simulatedGpus } from '../src/inventory.js';
-import { VramLedger } from '../src/ledger.js';
-import { SchedulerCore, type CoreJob } from '../src/scheduler-core.js';
-import { simulate } from '../src/simulator.js';
+import { simulatedGpus } from '../src/core/gpu-spec.js';
+import { VramLedger } from '../src/core/ledger.js';
+import { SchedulerCore, type CoreJob } from '../src/core/scheduler-core.js';
+import { simulate } from '../src/core/simulator.js';
 
 type Event =
   | { type: 'submit'; vramMb: number; priority: number; runBoundS: number; kind: 'solve' | 'fold' }

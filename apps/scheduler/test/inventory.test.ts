@@ -1,8 +1,8 @@
-// nvidia-smi's formats, from CONTRACTS.md. The fixtures are written to that contract; they are not
+// nvidia-smi's formats, from docs/contracts/nvidia-smi.md. The fixtures are written to that contract; they are not
 // captures from a real driver (this machine has no GPU).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gpusFromReadings, parseComputeApps, parseMigList, parseQueryGpu } from '../src/inventory.js';
+import { gpusFromReadings, parseComputeApps, parseMigList, parseQueryGpu } from '../src/gpus/nvidia-smi-output.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, Redis } from '@gpuq/runtime';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
 import { waitFor } from '@gpuq/testkit';
-import { FencedOutError, FencedWriter } from '../src/fenced-writes.js';
-import { Lease } from '../src/lease.js';
+import { FencedOutError, FencedWriter } from '../src/box/fenced-writes.js';
+import { Lease } from '../src/box/lease.js';
 
 const log = createLogger('lease-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 let redis: Redis;

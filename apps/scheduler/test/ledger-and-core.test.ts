@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { simulatedGpus } from '../src/inventory.js';
-import { OvercommitError, VramLedger } from '../src/ledger.js';
-import { SchedulerCore, type CoreJob, type CoreOptions } from '../src/scheduler-core.js';
+import { simulatedGpus } from '../src/core/gpu-spec.js';
+import { OvercommitError, VramLedger } from '../src/core/ledger.js';
+import { SchedulerCore, type CoreJob, type CoreOptions } from '../src/core/scheduler-core.js';
 
 const gpus = (sizes: number[], headroomMb = 0) => simulatedGpus(sizes.map((vramMb, i) => ({ id: `gpu${i}`, vramMb, headroomMb })));
 const MINUTE = 60_000;

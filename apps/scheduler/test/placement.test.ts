@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuCapacity } from '../src/ledger.js';
-import { place } from '../src/placement.js';
+import type { GpuCapacity } from '../src/core/ledger.js';
+import { place } from '../src/core/placement.js';
 
 const gpu = (id: string, freeMb: number, jobs = 0, drainedReason?: string): GpuCapacity => ({
   id,

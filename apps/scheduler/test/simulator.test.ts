@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { simulatedGpus } from '../src/inventory.js';
-import { simulate, type TraceJob } from '../src/simulator.js';
+import { simulatedGpus } from '../src/core/gpu-spec.js';
+import { simulate, type TraceJob } from '../src/core/simulator.js';
 
 const oneGpu = simulatedGpus([{ id: 'gpu0', vramMb: 10_000 }]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { earliestStart, fitsOverTime } from '../src/timeline.js';
+import { earliestStart, fitsOverTime } from '../src/core/timeline.js';
 
 const limits = { usableMb: 10, maxJobs: 3 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from '@gpuq/runtime';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
-import { VramEstimator } from '../src/vram-estimator.js';
+import { VramEstimator } from '../src/gpus/vram-estimator.js';
 
 describe('VramEstimator', () => {
   it('uses the declared VRAM, else the estimate, and once it has enough samples, the learned percentile plus margin', async () => {

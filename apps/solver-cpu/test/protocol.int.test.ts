@@ -1,4 +1,4 @@
-// solver-cpu as a real process, checked against the cuOpt server's REST contract (CONTRACTS.md).
+// solver-cpu as a real process, checked against the cuOpt server's REST contract (docs/contracts/cuopt-rest.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP, SMALL_MILP, marketSplitMilp } from '../../../test/fixtures/problems.js';
 import { AppProcess, startListening, waitFor } from '@gpuq/testkit';

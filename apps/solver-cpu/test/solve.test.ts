@@ -15,7 +15,7 @@ const solve = (problem: unknown) => solveProblem(highs, LinearProgram.parse(prob
 const solution = (result: ReturnType<typeof solve>) => (result.response.solver_response as cuopt.LpSolverResponse).solution as cuopt.LpSolution;
 
 describe('solveProblem', () => {
-  it('solves the CONTRACTS.md LP to −0.36 at (1.8, 0), with duals', () => {
+  it('solves the LP of cuOpt’s documentation to −0.36 at (1.8, 0), with duals', () => {
     const result = solve(CONTRACTS_LP);
     expect(result.response.solver_response).toMatchObject({ status: 'Optimal' });
     const s = solution(result);

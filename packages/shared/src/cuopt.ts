@@ -1,5 +1,5 @@
 // The cuOpt server's REST protocol (cuOpt 25.08), as the http executor reads it and solver-cpu
-// writes it. Field names and shapes are cuOpt's own; see CONTRACTS.md.
+// writes it. Field names and shapes are cuOpt's own; see docs/contracts/cuopt-rest.md.
 import { z } from 'zod';
 
 export const LP_STATUSES = [

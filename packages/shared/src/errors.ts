@@ -66,3 +66,6 @@ export const JobError = z.object({
   message: z.string(),
 });
 export type JobError = z.infer<typeof JobError>;
+
+/** How a job cancelled by a user ended, in the view and in the scheduler's failure alike. */
+export const CANCELLED_ON_REQUEST = { code: 'cancelled', message: 'cancelled on request' } as const satisfies JobError;

@@ -13,3 +13,4 @@ export * from './inventory.js';
 export * from './queue-contract.js';
 export * from './webhook-signature.js';
 export * as modelServer from './inference-protocol.js';
+export * from './stored-values.js';

@@ -65,3 +65,23 @@ export const ClassifyReply = z.object({
   inferenceMs: z.number(),
 });
 export type ClassifyReply = z.infer<typeof ClassifyReply>;
+
+/** The protocol's error codes, each with its HTTP status. */
+export const modelErrors = {
+  invalid_request: 400,
+  route_not_found: 404,
+  model_not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  inference_failed: 500,
+  loading: 503,
+} as const satisfies Record<string, number>;
+
+export type ModelErrorCode = keyof typeof modelErrors;
+export const ModelErrorCode = z.enum(Object.keys(modelErrors) as [ModelErrorCode, ...ModelErrorCode[]]);
+
+/** Every error a model server sends: `{"error":{"code","message"}}`. */
+export const ErrorReply = z.object({
+  error: z.object({ code: ModelErrorCode, message: z.string() }),
+});
+export type ErrorReply = z.infer<typeof ErrorReply>;

@@ -1,6 +1,7 @@
 // Builds the job view from the BullMQ job and the scheduler's run record. Pure, so every rule
 // about what a client sees (status, pending reason, error) is in one place and tested.
-import type { JobError } from './errors.js';
+import { DEFAULT_COSTS } from './config.js';
+import { CANCELLED_ON_REQUEST, type JobError } from './errors.js';
 import type { Cost, JobData, JobStatus, JobView, WebhookDelivery } from './job.js';
 import type { RunRecord } from './run-record.js';
 
@@ -38,7 +39,6 @@ export interface ViewContext {
 }
 
 const STALLED = /stalled more than allowable limit/i;
-const CANCELLED: JobError = { code: 'cancelled', message: 'cancelled on request' };
 const NOT_FETCHED = new Set<QueuedJobFacts['state']>(['waiting', 'prioritized', 'delayed', 'waiting-children']);
 
 function statusOf(job: QueuedJobFacts, run: RunRecord, context: ViewContext): JobStatus {
@@ -59,7 +59,7 @@ function statusOf(job: QueuedJobFacts, run: RunRecord, context: ViewContext): Jo
 }
 
 function errorOf(job: QueuedJobFacts, run: RunRecord, status: JobStatus): JobError {
-  if (status === 'cancelled' && job.state !== 'failed') return CANCELLED;
+  if (status === 'cancelled' && job.state !== 'failed') return CANCELLED_ON_REQUEST;
   if (run.error && (job.failedReason === undefined || job.failedReason === run.error.message)) return run.error;
   const message = job.failedReason ?? 'the job failed without a reason';
   return { code: STALLED.test(message) ? 'stalled' : 'internal', message };
@@ -93,7 +93,7 @@ function placementOf(run: RunRecord): JobView['placement'] {
 }
 
 function costOf(run: RunRecord, status: JobStatus, context: ViewContext): Cost {
-  const rates = context.rates ?? { gpuSecondUsd: 0.0015, cpuSecondUsd: 0.0002 };
+  const rates = context.rates ?? DEFAULT_COSTS;
   // The attempt that is running now counts up to this moment.
   const running = status === 'running' && run.startedAt !== undefined ? Math.max(0, ((context.now ?? Date.now()) - run.startedAt) / 1000) : 0;
   const isRunningOnCpu = run.server !== undefined && !run.serverGpus;

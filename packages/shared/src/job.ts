@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { JobError } from './errors.js';
 import { FoldInput } from './kinds/fold.js';
 import { InferenceInput } from './kinds/inference.js';
-import { SolveInput } from './kinds/solve-input.js';
+import { SolveInput } from './kinds/solve/solve-input.js';
 
 export const KINDS = ['solve', 'fold', 'inference'] as const;
 export const Kind = z.enum(KINDS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInputLimits, estimateVramMb, FoldInput, foldTokenCount, GpuqConfig, issuesToDetails, smilesHeavyAtoms } from '../src/index.js';
+import { checkKindRequest, FoldInput, foldTokenCount, GpuqConfig, issuesToDetails, placementNeedOf, smilesHeavyAtoms, type VramNeed } from '../src/index.js';
 
 const PROTEIN = 'MVTPEGNVSLVDESLLVGVTDEDRAVRSAHQFYERLIGLWAPAVMEAAHELGVFAALAEAPADSGELARRLDCDARAMRVLLDALYAYDVIDRIHDTNGFRYLLSAEARECLLPGTLFSLVGKFMHDINVAWPAWRNLAEVVRHG';
 
@@ -81,18 +81,20 @@ describe('tokens and VRAM', () => {
     expect(foldTokenCount(FoldInput.parse(BOLTZ_EXAMPLE))).toBe(2 * PROTEIN.length + 2 * 40 + 2 * 13);
   });
 
-  it('estimates VRAM growing with the square of the tokens, through CONTRACTS.md’s points', () => {
+  it('estimates VRAM growing with the square of the tokens, through the contract’s points (docs/contracts/boltz2.md)', () => {
     const protein = (n: number) => FoldInput.parse({ sequences: [{ protein: { id: 'A', sequence: 'A'.repeat(n), msa: 'empty' } }] });
-    const mb = (n: number) => estimateVramMb('fold', protein(n))!;
+    const config = GpuqConfig.parse({});
+    const mb = (n: number) => (placementNeedOf('fold', { input: protein(n) }, config) as VramNeed).vramMb;
     expect(mb(1_300)).toBeLessThan(24 * 1024); // fits in 24 GB
     expect(mb(2_400)).toBeLessThan(80 * 1024); // fits in 80 GB
     expect(mb(3_000)).toBeGreaterThan(80 * 1024); // does not
     expect(mb(2_000) / mb(1_000)).toBeGreaterThan(3);
-    expect(estimateVramMb('solve', {})).toBeUndefined();
+    // A solve job's input says nothing of its VRAM: it gets the kind's default.
+    expect(placementNeedOf('solve', { input: {} }, GpuqConfig.parse({ kinds: { solve: { executor: { type: 'process', command: ['x'] } } } }))).toMatchObject({ source: 'default' });
   });
 
   it('refuses more tokens than the server allows', () => {
     const config = GpuqConfig.parse({ kinds: { fold: { maxTokens: 100 } } });
-    expect(checkInputLimits('fold', FoldInput.parse(BOLTZ_EXAMPLE), config)).toEqual([{ path: ['sequences'], message: `the complex has ${2 * PROTEIN.length + 106} tokens; this server takes at most 100` }]);
+    expect(checkKindRequest('fold', { input: FoldInput.parse(BOLTZ_EXAMPLE) }, config)).toEqual([{ path: ['input', 'sequences'], message: `the complex has ${2 * PROTEIN.length + 106} tokens; this server takes at most 100` }]);
   });
 });

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import type { Highs } from 'highs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { LinearProgram, type Bound } from '../src/kinds/solve.js';
-import { MpsInput, mpsInputToLinearProgram, mpsToLinearProgram } from '../src/kinds/mps.js';
+import { LinearProgram, type Bound } from '../src/kinds/solve/linear-program.js';
+import { MpsInput, mpsInputToLinearProgram, mpsToLinearProgram } from '../src/kinds/solve/mps.js';
 
 type Problem = z.input<typeof LinearProgram>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { VrpInput, checkVrp, vrpSize } from '../src/kinds/vrp.js';
+import { VrpInput, checkVrp, vrpSize } from '../src/kinds/solve/vrp.js';
 import { issuesToDetails } from '../src/validation.js';
 
 type Vrp = z.input<typeof VrpInput>;
@@ -20,7 +20,7 @@ function problemsAfter(base: Vrp, change: (vrp: Vrp) => void) {
 const matrix = (size: number, cost: (i: number, j: number) => number) =>
   Array.from({ length: size }, (_, i) => Array.from({ length: size }, (_, j) => cost(i, j)));
 
-/** The example of CONTRACTS.md, as a user sends it. */
+/** The VRP example of docs/contracts/cuopt-rest.md, as a user sends it. */
 const CONTRACTS_VRP: Vrp = {
   cost_matrix_data: { data: { '0': [[0, 1], [1, 0]] } },
   task_data: { task_locations: [1], demand: [[1]], task_time_windows: [[0, 10]], service_times: [1] },
@@ -103,7 +103,7 @@ const COURIER_VRP: Vrp = {
 };
 
 describe('VrpInput (cuOpt VRP JSON)', () => {
-  it('accepts the CONTRACTS.md example and sizes it', () => {
+  it('accepts the contract’s example and sizes it', () => {
     expect(problems(CONTRACTS_VRP)).toEqual([]);
     expect(vrpSize(VrpInput.parse(CONTRACTS_VRP))).toEqual({ locations: 2, tasks: 1, vehicles: 1 });
   });

@@ -7,14 +7,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type JobView } from '@gpuq/shared';
+import { TERMINAL_STATUSES, type JobView } from '@gpuq/shared';
 import { CoalescedReads } from '../coalesced-reads.js';
 import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
 import { errorResponses } from './error-responses.js';
 
 const KEEPALIVE_MS = 15_000;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** The view without what changes every moment (a running job's cost), to tell real changes. */
 const signature = (view: JobView) => JSON.stringify({ ...view, cost: null });
@@ -67,7 +66,7 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
           lastId = eventId;
           raw.write(`event: job\nid: ${eventId}\ndata: ${JSON.stringify(view)}\n\n`);
         }
-        if (TERMINAL.has(view.status)) {
+        if (TERMINAL_STATUSES.includes(view.status)) {
           raw.write(`event: end\ndata: ${JSON.stringify({ id, status: view.status })}\n\n`);
           close();
         }

@@ -2,13 +2,14 @@
 // 4xx code and words; anything else is logged and answered 500 without internals.
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyServerOptions } from 'fastify';
-import { ModelServerError, modelErrors, type ErrorBody, type ModelErrorCode } from '../errors.js';
+import { modelServer } from '@gpuq/shared';
+import { ModelServerError } from '../errors.js';
 
-export function sendError(reply: FastifyReply, code: ModelErrorCode, message: string) {
+export function sendError(reply: FastifyReply, code: modelServer.ModelErrorCode, message: string) {
   return reply
-    .code(modelErrors[code])
+    .code(modelServer.modelErrors[code])
     .type('application/json')
-    .send({ error: { code, message } } satisfies ErrorBody);
+    .send({ error: { code, message } } satisfies modelServer.ErrorReply);
 }
 
 const mebibytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
@@ -16,7 +17,7 @@ const mebibytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) /
 /** Requests that are not valid HTTP (a bad Content-Length, headers too large) never reach a route. */
 export const clientErrorHandler: NonNullable<FastifyServerOptions['clientErrorHandler']> = (err, socket) => {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const body = JSON.stringify({ error: { code: 'invalid_request', message: `the request is not valid HTTP (${err.code ?? err.message})` } } satisfies ErrorBody);
+  const body = JSON.stringify({ error: { code: 'invalid_request', message: `the request is not valid HTTP (${err.code ?? err.message})` } } satisfies modelServer.ErrorReply);
   if (socket.writable) {
     socket.write(`HTTP/1.1 400 Bad Request\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
   }

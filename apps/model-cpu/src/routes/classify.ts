@@ -2,7 +2,7 @@
 // the protocol documents: the body's shape (400), loading (503), the model (404), its limits (400).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorBody, ModelServerError, problemsMessage } from '../errors.js';
+import { ModelServerError, problemsMessage } from '../errors.js';
 import type { ModelRegistry } from '../model-registry.js';
 import { modelServer } from '@gpuq/shared';
 import { textProblems } from '../text-limits.js';
@@ -14,7 +14,7 @@ export interface ClassifyRoutesOptions {
 
 export const classifyRoutes: FastifyPluginAsync<ClassifyRoutesOptions> = async (fastify, { models, device }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const errors = Object.fromEntries([400, 404, 413, 415, 500, 503].map((status) => [status, ErrorBody]));
+  const errors = Object.fromEntries([400, 404, 413, 415, 500, 503].map((status) => [status, modelServer.ErrorReply]));
   app.post('/v1/classify', { schema: { body: modelServer.ClassifyBody, response: { 200: modelServer.ClassifyReply, ...errors } } }, async (request) => {
     const { model: name, texts } = request.body;
     if (!models.isLoaded) throw new ModelServerError('loading', 'the models are still loading; retry when GET /health answers 200');

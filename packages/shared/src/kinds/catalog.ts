@@ -1,46 +1,39 @@
-// What each kind knows of its own input beyond its schema: the VRAM it will need, and the checks
-// that depend on this server's config.
-import type { GpuqConfig, InferenceModelConfig } from '../config.js';
+// The kind catalog: every kind gpuq runs, with its input schema, its config checks and what one
+// attempt needs (kind-spec.ts). The API's submit and the scheduler's placement both read a job
+// through it, so they agree on every job's VRAM. Adding a kind: its file here, its entry below
+// (the compiler asks for one per Kind), its config section, and its executor in the scheduler.
+import type { GpuqConfig } from '../config.js';
 import type { Kind } from '../job.js';
-import { foldTokenCount, foldVramEstimateMb, type FoldInput } from './fold.js';
-import type { InferenceInput } from './inference.js';
+import { foldKind } from './fold.js';
+import { inferenceKind } from './inference.js';
+import type { KindIssue, KindRequest, KindSpec, PlacementNeed } from './kind-spec.js';
+import { solveKind } from './solve/solve-kind.js';
 
-type Issue = { path: (string | number)[]; message: string };
+export const KIND_CATALOG = {
+  solve: solveKind,
+  fold: foldKind,
+  inference: inferenceKind,
+} as const satisfies Record<Kind, unknown>;
 
-/** The VRAM a job of `kind` will need, from its input; undefined where the input does not tell. */
-export function estimateVramMb(kind: Kind, input: unknown): number | undefined {
-  if (kind === 'fold') return foldVramEstimateMb(input as FoldInput);
-  return undefined;
+const specOf = (kind: Kind) => KIND_CATALOG[kind] as unknown as KindSpec;
+
+/** Checks of a schema-valid request against this server's config; paths from the request's root. */
+export function checkKindRequest(kind: Kind, request: KindRequest, config: GpuqConfig): KindIssue[] {
+  return specOf(kind).check(request, config);
 }
 
-/** What a kind's VRAM estimate is made from, in words ("1,850 tokens"). */
-export function estimateBasis(kind: Kind, input: unknown): string | undefined {
-  if (kind === 'fold') return `${foldTokenCount(input as FoldInput).toLocaleString('en')} tokens`;
-  return undefined;
+/** What one attempt of a job needs to run: VRAM on a GPU, or a solve server's slot. */
+export function placementNeedOf(kind: Kind, request: KindRequest, config: GpuqConfig): PlacementNeed {
+  return specOf(kind).need(request, config);
 }
 
-/** The model an inference job names, as config defines it. */
-export function inferenceModelOf(input: Pick<InferenceInput, 'model'>, config: GpuqConfig): InferenceModelConfig | undefined {
-  return Object.hasOwn(config.kinds.inference.models, input.model) ? config.kinds.inference.models[input.model] : undefined;
-}
-
-/** Checks of a (schema-valid) input against this server's limits. */
-export function checkInputLimits(kind: Kind, input: unknown, config: GpuqConfig): Issue[] {
-  if (kind === 'fold') {
-    const tokens = foldTokenCount(input as FoldInput);
-    const max = config.kinds.fold.maxTokens;
-    if (tokens > max) return [{ path: ['sequences'], message: `the complex has ${tokens} tokens; this server takes at most ${max}` }];
-  }
-  if (kind === 'inference') return checkInferenceLimits(input as InferenceInput, config);
-  return [];
-}
-
-function checkInferenceLimits(input: InferenceInput, config: GpuqConfig): Issue[] {
-  const { maxTexts, maxTextChars, models } = config.kinds.inference;
-  const issues: Issue[] = [];
-  if (!inferenceModelOf(input, config)) issues.push({ path: ['model'], message: `no model ${input.model} here; this server serves ${Object.keys(models).join(', ')}` });
-  if (input.texts.length > maxTexts) issues.push({ path: ['texts'], message: `has ${input.texts.length} texts; this server takes at most ${maxTexts} per job` });
-  const long = input.texts.findIndex((text) => text.length > maxTextChars);
-  if (long >= 0) issues.push({ path: ['texts', long], message: `has ${input.texts[long]!.length} characters; this server takes at most ${maxTextChars} per text` });
-  return issues;
+/**
+ * The GPUs a kind may use, by rule, for any box: those config lists for it (kinds.<kind>.gpus),
+ * else every GPU but those a cuOpt server owns. A job may narrow this further (VramNeed.gpus).
+ */
+export function kindGpuRule(kind: Kind, config: GpuqConfig): { only?: readonly string[]; except: readonly string[] } {
+  const listed = config.kinds[kind].gpus;
+  if (listed) return { only: listed, except: [] };
+  const servers = config.kinds.solve.servers ?? [];
+  return { except: kind === 'solve' ? [] : servers.flatMap((s) => (s.sharesGpus ? [] : (s.gpus ?? []))) };
 }

@@ -1,8 +1,9 @@
-// The `fold` kind's input: a Boltz-2 prediction as JSON mirroring Boltz's YAML (CONTRACTS.md,
+// The `fold` kind's input: a Boltz-2 prediction as JSON mirroring Boltz's YAML (docs/contracts/boltz2.md,
 // Boltz 2.2), with the checks Boltz would only make after loading its model: residues, chain ids,
 // ligands given one way, affinity on a ligand, alignments that match their chain. Files Boltz
 // reads by path (alignments, templates) come inline and are written beside the YAML.
 import { z } from 'zod';
+import { vramNeed, type KindSpec } from './kind-spec.js';
 
 const ChainId = z.string().regex(/^[A-Za-z0-9]{1,4}$/, 'a chain id is 1 to 4 letters or digits');
 const ChainIds = z.union([ChainId, z.array(ChainId).min(1)]);
@@ -154,11 +155,10 @@ export function foldTokenCount(input: Pick<FoldInput, 'sequences'>): number {
   return tokens;
 }
 
-/** Peak VRAM of a prediction: grows with the square of the tokens (CONTRACTS.md's points:
+/** Peak VRAM of a prediction: grows with the square of the tokens (docs/contracts/boltz2.md's points:
  * ~1,300 tokens fit in 24 GB, ~2,400 in 80 GB, 3,000 do not), plus the affinity model, plus a
  * tenth per extra diffusion sample. */
-export function foldVramEstimateMb(input: Pick<FoldInput, 'sequences' | 'properties' | 'options'>): number {
-  const tokens = foldTokenCount(input);
+export function foldVramEstimateMb(input: Pick<FoldInput, 'sequences' | 'properties' | 'options'>, tokens = foldTokenCount(input)): number {
   const base = 3_000 + 0.012 * tokens * tokens;
   const affinity = input.properties?.some((p) => p.affinity) ? 2_000 : 0;
   const samples = 1 + 0.1 * ((input.options?.diffusionSamples ?? 1) - 1);
@@ -241,3 +241,21 @@ export const FoldInput = FoldInputShape.superRefine((input, ctx) => {
 export function foldChainIds(input: Pick<FoldInput, 'sequences'>): string[] {
   return input.sequences.flatMap((entry) => idsOf((Object.values(entry)[0] as { id: string | string[] }).id));
 }
+
+/** 1850 → "1,850", without Intl (which costs microseconds per call on this path). */
+const withThousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** The fold kind: its VRAM grows with the input's tokens; config caps the tokens a server takes. */
+export const foldKind: KindSpec<FoldInput> = {
+  input: FoldInput,
+  check({ input }, config) {
+    const tokens = foldTokenCount(input);
+    const max = config.kinds.fold.maxTokens;
+    return tokens > max ? [{ path: ['input', 'sequences'], message: `the complex has ${tokens} tokens; this server takes at most ${max}` }] : [];
+  },
+  need({ input, requestedVramMb }) {
+    // Counted once: the scheduler asks this of every job it fetches.
+    const tokens = foldTokenCount(input);
+    return vramNeed(requestedVramMb, { vramMb: foldVramEstimateMb(input, tokens), source: 'input', basis: `${withThousands(tokens)} tokens` });
+  },
+};

@@ -1,7 +1,9 @@
 // The `inference` kind's input: texts to classify with a model the server's config names. The
 // limits here are the most any server takes; config can lower them (kinds.inference).
 import { z } from 'zod';
+import type { GpuqConfig, InferenceModelConfig } from '../config.js';
 import { Prediction } from '../inference-protocol.js';
+import { vramNeed, type KindIssue, type KindSpec } from './kind-spec.js';
 
 export const MAX_INFERENCE_TEXTS = 1_024;
 export const MAX_INFERENCE_TEXT_CHARS = 100_000;
@@ -56,3 +58,30 @@ export const InferenceResult = z.object({
   }),
 });
 export type InferenceResult = z.infer<typeof InferenceResult>;
+
+/** The model an inference job names, as config defines it. */
+export function inferenceModelOf(input: Pick<InferenceInput, 'model'>, config: GpuqConfig): InferenceModelConfig | undefined {
+  return Object.hasOwn(config.kinds.inference.models, input.model) ? config.kinds.inference.models[input.model] : undefined;
+}
+
+/** The inference kind: its GPU stage holds its model's VRAM, on its model's GPUs; config caps the texts. */
+export const inferenceKind: KindSpec<InferenceInput> = {
+  input: InferenceInput,
+  check({ input }, config) {
+    const { maxTexts, maxTextChars, models } = config.kinds.inference;
+    const issues: KindIssue[] = [];
+    if (!inferenceModelOf(input, config)) issues.push({ path: ['input', 'model'], message: `no model ${input.model} here; this server serves ${Object.keys(models).join(', ')}` });
+    if (input.texts.length > maxTexts) issues.push({ path: ['input', 'texts'], message: `has ${input.texts.length} texts; this server takes at most ${maxTexts} per job` });
+    const long = input.texts.findIndex((text) => text.length > maxTextChars);
+    if (long >= 0) issues.push({ path: ['input', 'texts', long], message: `has ${input.texts[long]!.length} characters; this server takes at most ${maxTextChars} per text` });
+    return issues;
+  },
+  need({ input, requestedVramMb }, config) {
+    const model = inferenceModelOf(input, config);
+    const gpus = model?.gpus ? { gpus: model.gpus } : {};
+    if (model?.vramMb !== undefined) {
+      return vramNeed(requestedVramMb, { vramMb: model.vramMb, source: 'model', configField: `kinds.inference.models.${input.model}.vramMb`, ...gpus });
+    }
+    return vramNeed(requestedVramMb, { vramMb: config.kinds.inference.defaultVramMb, source: 'default', configField: 'kinds.inference.defaultVramMb', ...gpus });
+  },
+};

@@ -1,0 +1,120 @@
+// Publishes what the box has: every GPU's VRAM (total, headroom, not ours, reserved, free, used by
+// our jobs), jobs, drain reason and readings, and the jobs held per kind. Written to Redis (fenced)
+// for the API, and into the metrics' gauges. Coalesced and paced: however many changes come, at
+// most one write per MIN_INTERVAL_MS (a box of a thousand GPUs spent a third of its time here).
+import { keys, type Inventory } from '@gpuq/shared';
+import type { Logger } from '@gpuq/runtime';
+import type { FencedWriter } from './fenced-writes.js';
+import type { GpuMonitor } from '../gpus/gpu-monitor.js';
+import type { VramLedger } from '../core/ledger.js';
+import type { SchedulerMetrics } from '../metrics.js';
+import { serverDeviceId, type SolveServers } from '../kinds/solve/solve-servers.js';
+
+const MIB = 1024 * 1024;
+/** People and the API read this; a fifth of a second is fresh enough for both. */
+const MIN_INTERVAL_MS = 200;
+
+export interface InventorySource {
+  schedulerId: string;
+  boxId: string;
+  ledger: VramLedger;
+  monitor: GpuMonitor | undefined;
+  kinds: () => string[];
+  unavailableKinds: () => Record<string, string>;
+  heldOf: (kind: string) => number;
+  solveServers: SolveServers | undefined;
+}
+
+export class InventoryPublisher {
+  private isScheduled = false;
+  private lastPublishedAt = 0;
+
+  constructor(
+    private readonly source: InventorySource,
+    private readonly writer: FencedWriter,
+    private readonly metrics: SchedulerMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  /** Publishes at the end of this turn of the event loop, or when MIN_INTERVAL_MS has passed since the last. */
+  request(): void {
+    if (this.isScheduled) return;
+    this.isScheduled = true;
+    const publish = () => {
+      this.isScheduled = false;
+      this.lastPublishedAt = Date.now();
+      this.publish().catch((err) => this.log.warn({ err }, 'could not publish the GPU inventory'));
+    };
+    const waitMs = this.lastPublishedAt + MIN_INTERVAL_MS - Date.now();
+    if (waitMs <= 0) setImmediate(publish);
+    else setTimeout(publish, waitMs).unref();
+  }
+
+  snapshot(): Inventory {
+    const { ledger, monitor } = this.source;
+    const kinds = this.source.kinds();
+    return {
+      schedulerId: this.source.schedulerId,
+      boxId: this.source.boxId,
+      updatedAt: Date.now(),
+      kinds,
+      unavailableKinds: this.source.unavailableKinds(),
+      heldByKind: Object.fromEntries(kinds.map((kind) => [kind, this.source.heldOf(kind)])),
+      gpus: ledger
+        .capacities()
+        .filter((c) => c.solveServer === undefined)
+        .map((c) => {
+        const spec = ledger.spec(c.id)!;
+        const readout = monitor?.readout(c.id);
+        return {
+          id: c.id,
+          ...(spec.uuid ? { uuid: spec.uuid } : {}),
+          ...(spec.name ? { name: spec.name } : {}),
+          isSimulated: spec.isSimulated,
+          totalMb: c.totalMb,
+          headroomMb: c.headroomMb,
+          notOursMb: c.notOursMb,
+          usedByUsMb: readout?.usedByUsMb ?? 0,
+          usableMb: c.usableMb,
+          reservedMb: c.reservedMb,
+          freeMb: c.freeMb,
+          jobs: c.jobs,
+          drainedReason: c.drainedReason ?? null,
+          utilizationPercent: readout?.utilizationPercent ?? null,
+          temperatureC: readout?.temperatureC ?? null,
+        };
+      }),
+      solveServers: (this.source.solveServers?.servers ?? []).map((server) => {
+        const slots = ledger.capacity(serverDeviceId(server.name));
+        return {
+          name: server.name,
+          url: server.url,
+          gpus: server.gpus ?? [],
+          problems: server.problems,
+          slots: slots?.maxJobs ?? server.slots,
+          running: slots?.jobs ?? 0,
+          unavailableReason: slots?.drainedReason ?? null,
+        };
+      }),
+    };
+  }
+
+  async publish(): Promise<void> {
+    const inventory = this.snapshot();
+    for (const gpu of inventory.gpus) {
+      const labels = { gpu: gpu.id };
+      this.metrics.vramTotal.set(labels, gpu.totalMb * MIB);
+      this.metrics.vramReserved.set(labels, gpu.reservedMb * MIB);
+      this.metrics.vramUsed.set(labels, gpu.usedByUsMb * MIB);
+      this.metrics.vramNotOurs.set(labels, gpu.notOursMb * MIB);
+      this.metrics.gpuDrained.set(labels, gpu.drainedReason ? 1 : 0);
+      if (gpu.utilizationPercent !== null) this.metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
+    }
+    for (const [kind, n] of Object.entries(inventory.heldByKind)) this.metrics.windowJobs.set({ kind }, n);
+    for (const server of inventory.solveServers) {
+      this.metrics.solveServerUp.set({ server: server.name }, server.unavailableReason ? 0 : 1);
+      this.metrics.solveServerRunning.set({ server: server.name }, server.running);
+    }
+    await this.writer.write(keys.inventory(inventory.boxId), { value: JSON.stringify(inventory) });
+  }
+}

@@ -1,0 +1,40 @@
+// Finds the GPUs to schedule: declared in config, else nvidia-smi (MIG instances as GPUs of their
+// own), else two simulated 24 GiB GPUs so development works anywhere. Applies the headroom.
+import type { GpuqConfig } from '@gpuq/shared';
+import type { Logger } from '@gpuq/runtime';
+import { simulatedGpus, type GpuSpec } from '../core/gpu-spec.js';
+import { gpusFromReadings } from './nvidia-smi-output.js';
+import { NvidiaSmi, NvidiaSmiMissingError } from './nvidia-smi.js';
+
+export interface Discovery {
+  gpus: GpuSpec[];
+  /** The nvidia-smi to poll while running, if any. */
+  monitor: NvidiaSmi | undefined;
+}
+
+function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
+  return gpus.map((g) => ({ ...g, headroomMb: g.headroomMb ?? config.scheduler.gpuHeadroomMb[g.id] ?? config.scheduler.headroomMb }));
+}
+
+export async function discoverGpus(config: GpuqConfig, log: Logger): Promise<Discovery> {
+  const configured = config.scheduler.gpuMonitor.command;
+  if (config.gpus) {
+    log.info({ gpus: config.gpus.map((g) => `${g.id}:${g.vramMb}MiB`) }, 'using the simulated GPUs declared in config');
+    return { gpus: withHeadroom(simulatedGpus(config.gpus), config), monitor: configured ? new NvidiaSmi(configured) : undefined };
+  }
+  const smi = new NvidiaSmi(configured ?? 'nvidia-smi');
+  try {
+    const [readings, migs] = await Promise.all([smi.gpus(), smi.migDevices().catch(() => [])]);
+    const gpus = gpusFromReadings(readings, migs);
+    if (gpus.length > 0) {
+      log.info({ gpus: gpus.map((g) => `${g.id}:${g.name}:${g.totalMb}MiB`) }, 'found GPUs with nvidia-smi');
+      return { gpus: withHeadroom(gpus, config), monitor: configured === null ? undefined : smi };
+    }
+    log.warn('nvidia-smi lists no GPUs');
+  } catch (err) {
+    if (!(err instanceof NvidiaSmiMissingError)) throw err;
+  }
+  const gpus = simulatedGpus();
+  log.warn({ gpus: gpus.map((g) => `${g.id}:${g.totalMb}MiB`) }, 'no GPUs declared in config and no nvidia-smi: simulating two 24 GiB GPUs');
+  return { gpus: withHeadroom(gpus, config), monitor: undefined };
+}

@@ -1,0 +1,71 @@
+// Why a GPU (or a solve server's slots) is drained, by source: the driver (nvidia-smi reports it
+// broken or missing), repeated job failures on it (drained for a cool-down), a solve server that
+// is down, and a server whose GPUs are all drained. The ledger shows the reasons joined.
+import type { VramLedger } from '../core/ledger.js';
+
+export type DrainSource = 'driver' | 'failures' | 'server' | 'gpus';
+
+export class GpuHealth {
+  private readonly reasons = new Map<string, Map<DrainSource, string>>();
+  private readonly streaks = new Map<string, number>();
+  private readonly cooldowns = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly ledger: VramLedger,
+    private readonly drainAfterFailures: number,
+    private readonly cooldownMs: number,
+    /** Called when a GPU comes back, so waiting jobs can be placed. */
+    private readonly onRestored: () => void,
+  ) {}
+
+  setDriverFault(gpu: string, reason: string | undefined): void {
+    this.set(gpu, 'driver', reason);
+  }
+
+  /** A job ended on `gpu`: a worker failure extends the GPU's streak; anything else ends it. */
+  recordOutcome(gpu: string, failure: string | undefined): void {
+    if (failure === undefined) {
+      this.streaks.set(gpu, 0);
+      return;
+    }
+    const streak = (this.streaks.get(gpu) ?? 0) + 1;
+    this.streaks.set(gpu, streak);
+    if (streak < this.drainAfterFailures || this.reasons.get(gpu)?.has('failures')) return;
+    this.set(gpu, 'failures', `${streak} jobs failed in a row on it (last: ${failure}); it takes jobs again in ${Math.round(this.cooldownMs / 1000)} s`);
+    clearTimeout(this.cooldowns.get(gpu));
+    this.cooldowns.set(
+      gpu,
+      setTimeout(() => {
+        this.streaks.set(gpu, 0);
+        this.set(gpu, 'failures', undefined);
+      }, this.cooldownMs),
+    );
+  }
+
+  /** Whether the GPU itself is unwell (its driver, or failures on it), whatever else drains it. */
+  isUnwell(gpu: string): boolean {
+    const reasons = this.reasons.get(gpu);
+    return reasons !== undefined && (reasons.has('driver') || reasons.has('failures'));
+  }
+
+  reasonsOf(gpu: string): string[] {
+    return [...(this.reasons.get(gpu)?.values() ?? [])];
+  }
+
+  set(gpu: string, source: DrainSource, reason: string | undefined): void {
+    const reasons = this.reasons.get(gpu) ?? new Map<DrainSource, string>();
+    this.reasons.set(gpu, reasons);
+    const wasDrained = reasons.size > 0;
+    if (reason === undefined) reasons.delete(source);
+    else reasons.set(source, reason);
+    if (reasons.size > 0) this.ledger.drain(gpu, [...reasons.values()].join('; '));
+    else {
+      this.ledger.undrain(gpu);
+      if (wasDrained) this.onRestored();
+    }
+  }
+
+  close(): void {
+    for (const timer of this.cooldowns.values()) clearTimeout(timer);
+  }
+}

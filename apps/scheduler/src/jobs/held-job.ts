@@ -1,0 +1,29 @@
+// A job the scheduler holds: its BullMQ job and lock token, its parsed data, and what placement
+// needs to know about it.
+import type { Job } from 'bullmq';
+import type { JobData, StageRecord } from '@gpuq/shared';
+import type { CoreJob } from '../core/scheduler-core.js';
+import type { EstimateSource } from '../gpus/vram-estimator.js';
+
+export interface HeldJob extends CoreJob {
+  job: Job;
+  token: string;
+  data: JobData;
+  /** BullMQ's attemptsStarted when this scheduler took the job. */
+  attempt: number;
+  /** The kind's estimate before learning, which observed peaks are measured against. */
+  baseVramMb: number;
+  estimateSource: EstimateSource;
+  /** What the executor's prepare stage made of the input (a pipeline kind), once it ran. */
+  prepared?: unknown;
+  /** The stages of this attempt so far (a pipeline kind). */
+  stages?: StageRecord[];
+}
+
+/** A previous attempt's work that may still be running on its worker, to re-attach to. */
+export interface Reattachment {
+  handle: string;
+  gpu: string;
+  vramMb: number;
+  startedAt: number;
+}

@@ -1,0 +1,109 @@
+// Writes the run record (keys.jobRun) that the API merges into the job view: what BullMQ has no
+// field for. Written on each phase change and when the pending reason changes, never per pass,
+// and only while this scheduler holds its box (fenced). Each write is announced on the job's
+// events channel, for the API's event streams.
+import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type JobError, type StageRecord } from '@gpuq/shared';
+import type { Redis } from '@gpuq/runtime';
+import type { FencedOp, FencedWriter } from '../box/fenced-writes.js';
+
+/** The time an attempt held its GPU (or, on a CPU solve server, the CPU), for the job's cost. */
+export interface Spent {
+  seconds: number;
+  onCpu: boolean;
+}
+
+/** A job's time over all its attempts, also those a previous scheduler ran. */
+export interface JobSeconds {
+  gpuSeconds: number;
+  cpuSeconds: number;
+}
+
+export class RunRecords {
+  private readonly lastReason = new Map<string, string>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly writer: FencedWriter,
+  ) {}
+
+  async read(jobId: string): Promise<RunRecord> {
+    const parsed = RunRecord.safeParse(await this.redis.hgetall(keys.jobRun(jobId)));
+    return parsed.success ? parsed.data : {};
+  }
+
+  /** Fetched and locked with `token`: kept so a successor can adopt the lock after a crash. */
+  async held(jobId: string, attempt: number, token: string): Promise<void> {
+    this.lastReason.delete(jobId);
+    await this.write(jobId, { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
+  }
+
+  /** Writes the reason only when it (or the position) changed since the last write. */
+  async pending(jobId: string, reason: string, ahead: number): Promise<void> {
+    const text = `${ahead}:${reason}`;
+    if (this.lastReason.get(jobId) === text) return;
+    this.lastReason.set(jobId, text);
+    await this.write(jobId, { set: runRecordFields({ pendingReason: reason, ahead }) });
+  }
+
+  async running(
+    jobId: string,
+    fields: { attempt: number; gpu: string; vramMb: number; startedAt: number; token: string; server?: string; serverGpus?: string },
+  ): Promise<void> {
+    this.lastReason.delete(jobId);
+    await this.write(jobId, {
+      del: ['pendingReason', 'ahead', 'handle', 'finishedAt', 'progress', 'server', 'serverGpus'],
+      set: runRecordFields({ phase: 'running', ...fields }),
+      persist: true,
+    });
+  }
+
+  /** A pipeline attempt's stages so far; a CPU stage's seconds add to the job's CPU time. */
+  async stages(jobId: string, stages: StageRecord[], cpuSeconds = 0): Promise<void> {
+    await this.write(jobId, { set: runRecordFields({ stages }), ...(cpuSeconds > 0 ? { incr: { cpuSeconds } } : {}) });
+  }
+
+  async handle(jobId: string, handle: string): Promise<void> {
+    await this.write(jobId, { set: runRecordFields({ handle }) });
+  }
+
+  async progress(jobId: string, progress: unknown): Promise<void> {
+    await this.write(jobId, { set: runRecordFields({ progress }) });
+  }
+
+  /**
+   * The attempt is over. `error` is kept so the view can say why, also while a retry waits;
+   * the attempt's time on its GPU (or on a CPU solve server) adds to the job's total. Resolves to
+   * the job's totals over all its attempts, read in the same round trip.
+   */
+  async ended(jobId: string, fields: { finishedAt: number; error?: JobError; spent?: Spent }): Promise<JobSeconds> {
+    this.lastReason.delete(jobId);
+    const { spent, ...rest } = fields;
+    const [gpuSeconds, cpuSeconds] = await this.write(jobId, {
+      del: ['pendingReason', 'ahead', 'token'],
+      set: runRecordFields({ phase: 'ended', ...rest }),
+      ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
+      // The record lives as long as BullMQ keeps the finished job.
+      expire: FINISHED_JOB_RETENTION_S,
+      read: ['gpuSeconds', 'cpuSeconds'],
+    });
+    return { gpuSeconds: Number(gpuSeconds ?? 0), cpuSeconds: Number(cpuSeconds ?? 0) };
+  }
+
+  /** The next attempt must reserve at least this much (it ran out of memory on a smaller GPU). */
+  async needsAtLeast(jobId: string, minVramMb: number): Promise<void> {
+    await this.write(jobId, { set: runRecordFields({ minVramMb }) });
+  }
+
+  forget(jobId: string): void {
+    this.lastReason.delete(jobId);
+  }
+
+  /** Tells the job's event channel its BullMQ state changed (completed, failed, retrying). */
+  async notify(jobId: string): Promise<void> {
+    await this.redis.publish(keys.jobEvents(jobId), 'changed');
+  }
+
+  private write(jobId: string, op: FencedOp): Promise<Array<string | null>> {
+    return this.writer.write(keys.jobRun(jobId), { ...op, publish: keys.jobEvents(jobId) });
+  }
+}
