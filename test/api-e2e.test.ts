@@ -34,7 +34,7 @@ describe('two API replicas against one Redis', () => {
       const view = await stack!.request<JobView>('GET', `/v1/jobs/${id}`, undefined, authz, other);
       return view.body.status === 'running' ? view.body : undefined;
     }, { what: 'the job to run, seen through the second replica' });
-    expect(running.placement).toEqual({ gpu: 'gpu0', vramMb: 2048 });
+    expect(running.placement).toEqual({ gpu: 'gpu0', vramMb: 2048, box: stack.boxId });
 
     const stream = readEvents(`${other}/v1/jobs/${id}/events`, authz);
     const cancelled = await stack.request<JobView>('DELETE', `/v1/jobs/${id}`, undefined, authz, other);

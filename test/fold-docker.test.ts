@@ -148,7 +148,7 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
       expect(done.status, stack.logs()).toBe('failed');
       expect(done.attempts.made).toBe(1);
       expect(done.error?.code).toBe('gpu_out_of_memory');
-      expect(done.error?.message).toBe('GPU out of memory at 2,700 tokens on a 80 GiB GPU; no GPU here has more memory');
+      expect(done.error?.message).toBe('GPU out of memory at 2,700 tokens on a 80 GiB GPU; no GPU on any box has more memory');
     });
 
     it('a complex estimated to need more than any GPU is refused at submit', async () => {

@@ -41,7 +41,7 @@ describe('GPU memory and health from nvidia-smi', () => {
       const view = await stack!.job(job.id);
       return view.pendingReason?.startsWith('needs') ? view : undefined;
     }, { what: 'the job to wait' });
-    expect(waiting.pendingReason).toBe('needs 5000 MiB; largest free is 4000 MiB on gpu0; 0 jobs ahead');
+    expect(waiting.pendingReason).toBe("needs 5000 MiB; largest free is 4000 MiB on box-1/gpu0; box-1/gpu0 (10 GiB) has 6000 MiB in use by processes that are not gpuq's; 0 jobs ahead");
     expect((await stack.inventory())!.gpus[0]).toMatchObject({ totalMb: 10_000, notOursMb: 6_000, usableMb: 4_000, freeMb: 4_000, drainedReason: null });
 
     started.setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 0 }], apps: [] });
@@ -56,7 +56,7 @@ describe('GPU memory and health from nvidia-smi', () => {
     expect((await stack.inventory())!.gpus[0]!.drainedReason).toBe('the driver reports [GPU requires reset]');
     const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
     const waiting = await waitFor(async () => (await stack!.job(job.id)).pendingReason?.startsWith('every GPU') && (await stack!.job(job.id)), { what: 'the job to wait' });
-    expect(waiting.pendingReason).toBe('every GPU it may use is drained (gpu0: the driver reports [GPU requires reset]); 0 jobs ahead');
+    expect(waiting.pendingReason).toBe('every GPU that can take it is drained (box-1/gpu0: the driver reports [GPU requires reset]); 0 jobs ahead');
 
     started.setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 0 }], apps: [] });
     expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
@@ -78,18 +78,19 @@ describe('metrics', () => {
     stack = await Stack.start();
     await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
     const url = (await stack.scheduler.waitForLog((l) => l.msg === 'scheduler starting', 'start')).metrics as string;
+    // Every series names its box (a default label: last, but first in a histogram's).
     const expected = [
-      'gpuq_scheduler_active 1',
-      'gpuq_queue_depth{kind="solve",state="waiting"}',
-      'gpuq_window_jobs{kind="solve"}',
-      'gpuq_placements_total{kind="solve",gpu="gpu0"} 1',
-      'gpuq_submit_to_dispatch_seconds_count{kind="solve"} 1',
-      'gpuq_job_run_seconds_count{kind="solve",outcome="succeeded"} 1',
-      'gpuq_gpu_vram_total_bytes{gpu="gpu0"} 25769803776',
-      'gpuq_gpu_vram_reserved_bytes{gpu="gpu0"} 0',
-      'gpuq_gpu_vram_used_bytes{gpu="gpu0"}',
-      'gpuq_gpu_vram_not_ours_bytes{gpu="gpu0"}',
-      'gpuq_gpu_drained{gpu="gpu0"} 0',
+      'gpuq_scheduler_active{box="box-1"} 1',
+      'gpuq_queue_depth{kind="solve",state="waiting",box="box-1"}',
+      'gpuq_window_jobs{kind="solve",box="box-1"}',
+      'gpuq_placements_total{kind="solve",gpu="gpu0",box="box-1"} 1',
+      'gpuq_submit_to_dispatch_seconds_count{box="box-1",kind="solve"} 1',
+      'gpuq_job_run_seconds_count{box="box-1",kind="solve",outcome="succeeded"} 1',
+      'gpuq_gpu_vram_total_bytes{gpu="gpu0",box="box-1"} 25769803776',
+      'gpuq_gpu_vram_reserved_bytes{gpu="gpu0",box="box-1"} 0',
+      'gpuq_gpu_vram_used_bytes{gpu="gpu0",box="box-1"}',
+      'gpuq_gpu_vram_not_ours_bytes{gpu="gpu0",box="box-1"}',
+      'gpuq_gpu_drained{gpu="gpu0",box="box-1"} 0',
       'gpuq_job_retries_total',
       'gpuq_job_timeouts_total',
       'gpuq_vram_estimate_overruns_total',

@@ -76,7 +76,7 @@ describe('an inference job', () => {
     }, { what: 'the texts to be prepared while the GPU is busy' });
     expect(prepared.status).toBe('queued');
     expect(prepared.cost.stages).toMatchObject([{ name: 'preprocess', device: 'cpu' }]);
-    expect(prepared.pendingReason).toBe('needs 2048 MiB; largest free is 0 MiB on gpu0; 0 jobs ahead');
+    expect(prepared.pendingReason).toBe('needs 2048 MiB; largest free is 0 MiB on box-1/gpu0; 0 jobs ahead');
     await stack.cancel(blocker.id);
     const done = await stack.waitForJob(job.id);
     expect(done.status, stack.logs()).toBe('succeeded');

@@ -55,14 +55,14 @@ describe('the process executor', () => {
     stack = await fakeGpuBox(3_000, 2_000);
     for (let i = 0; i < 3; i++) {
       const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
-      expect(done.placement, stack.logs()).toEqual({ gpu: 'gpu0', vramMb: 2_000 });
+      expect(done.placement, stack.logs()).toEqual({ gpu: 'gpu0', vramMb: 2_000, box: stack.boxId });
     }
     const overruns = stack.scheduler.lines.filter((l) => l.msg === 'the job used more VRAM than it reserved');
     expect(overruns).toHaveLength(3);
     expect(overruns[0]).toMatchObject({ peakMb: 3_000, reservedMb: 2_000, estimate: 'estimated' });
     // Three samples, each 1.5 × the estimate: the next job reserves 3000.
     const learned = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
-    expect(learned.placement).toEqual({ gpu: 'gpu0', vramMb: 3_000 });
+    expect(learned.placement).toEqual({ gpu: 'gpu0', vramMb: 3_000, box: stack.boxId });
     expect(stack.scheduler.lines.find((l) => l.jobId === learned.id && l.msg === 'dispatched')).toMatchObject({ estimate: 'learned' });
   });
 

@@ -53,8 +53,9 @@ describe('timeouts and retries', () => {
 });
 
 describe('a job that can never fit', () => {
-  it('submitted while no scheduler ran, is failed at once by the scheduler that finds it, with the reason', async () => {
-    stack = await Stack.start({ gpus: [{ id: 'gpu0', vramMb: 10_000 }] });
+  it('submitted while no scheduler ran, is failed by the scheduler that finds no box could run it, with the reason', async () => {
+    // A short lease: the job is failed once no box could run it for three lease TTLs (a box may be restarting).
+    stack = await Stack.start({ gpus: [{ id: 'gpu0', vramMb: 10_000 }], scheduler: { leaseTtlMs: 1_000 } });
     await stack.scheduler.stop();
     // No scheduler is up, so the API cannot know the GPUs: it accepts the job.
     const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 50_000 } });
@@ -63,7 +64,7 @@ describe('a job that can never fit', () => {
     expect(done).toMatchObject({
       status: 'failed',
       attempts: { made: 1 },
-      error: { code: 'never_fits', message: 'needs 50000 MiB but the largest GPU offers 10000 MiB; it can never run here' },
+      error: { code: 'never_fits', message: 'needs 50000 MiB but the largest GPU any box offers solve jobs is box-1/gpu0 with 10000 MiB; it could never run' },
     });
   });
 });

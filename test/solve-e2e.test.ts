@@ -26,7 +26,7 @@ describe('solve jobs end to end', () => {
 
     const done = await stack.waitForJob(submitted.body.id);
     expect(done.status, stack.logs()).toBe('succeeded');
-    expect(done.placement).toEqual({ gpu: 'gpu0', vramMb: 2048 });
+    expect(done.placement).toEqual({ gpu: 'gpu0', vramMb: 2048, box: stack.boxId });
     expect(solverResponse(done).status).toBe('Optimal');
     expect(solution(done).primal_objective).toBeCloseTo(-0.36, 6);
     expect(solution(done).primal_solution[0]).toBeCloseTo(1.8, 6);
@@ -38,7 +38,7 @@ describe('solve jobs end to end', () => {
   it('solves a small MILP to its integer optimum, offset included', async () => {
     const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: SMALL_MILP, resources: { vramMb: 1024 } })).id);
     expect(done.status, stack.logs()).toBe('succeeded');
-    expect(done.placement).toEqual({ gpu: 'gpu0', vramMb: 1024 });
+    expect(done.placement).toEqual({ gpu: 'gpu0', vramMb: 1024, box: stack.boxId });
     expect(solution(done)).toMatchObject({ problem_category: 'IP', primal_solution: [4, 0], vars: { x: 4, y: 0 } });
     expect(solution(done).primal_objective).toBeCloseTo(27, 6);
   });
@@ -95,16 +95,17 @@ describe('VRAM packing end to end', () => {
     const job = { kind: 'solve', input: marketSplitMilp(1), resources: { vramMb: 6_000 } };
     const [first, second] = [await stack.submit(job), await stack.submit(job)];
 
-    // While one runs, the other waits and says why.
+    // While one runs, the other waits in the queue (the box takes only what it can place) and says
+    // why, from what the box published: its GPU busy until the running job's timeout at the latest.
     const waiting = await waitFor(
       async () => {
         const views = await Promise.all([stack.job(first.id), stack.job(second.id)]);
-        const queued = views.find((v) => v.status === 'queued' && v.pendingReason?.startsWith('needs'));
+        const queued = views.find((v) => v.status === 'queued' && v.pendingReason?.includes('largest free is 4000'));
         return views.some((v) => v.status === 'running') && queued;
       },
       { what: 'one job running while the other waits for VRAM' },
     );
-    expect(waiting.pendingReason).toBe('needs 6000 MiB; largest free is 4000 MiB on gpu0; 0 jobs ahead');
+    expect(waiting.pendingReason).toMatch(/^needs 6000 MiB; largest free is 4000 MiB on box-1\/gpu0; box-1\/gpu0 \(10 GiB\) is busy, expected free in ~\d+ (s|min) at the latest; 0 jobs ahead$/);
 
     const [a, b] = [await stack.waitForJob(first.id), await stack.waitForJob(second.id)];
     expect([a.status, b.status], stack.logs()).toEqual(['succeeded', 'succeeded']);
@@ -113,25 +114,22 @@ describe('VRAM packing end to end', () => {
     expect(later.startedAt!).toBeGreaterThanOrEqual(earlier.finishedAt!);
   });
 
-  it('gives a queued job its position: jobs held by the scheduler and jobs queued ahead', async () => {
+  it('gives a queued job its position and its reason: jobs queued ahead, across every box', async () => {
     // The blocker holds the GPU until it is cancelled, however slow the machine.
     const blocker = await stack.submit({ kind: 'solve', input: marketSplitMilp(60), resources: { vramMb: 9_000 } });
     await stack.waitForJob(blocker.id, ['running']);
     const jobs: JobView[] = [];
     for (let i = 0; i < 4; i++) jobs.push(await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 5_000 }, priority: 40 }));
-    // The window holds two (windowPerKind: 2); the other two wait in the queue, in order. Before the
-    // scheduler takes its two, the last also stands fourth: wait for the exact reason.
-    const heldAhead = 'waiting for the scheduler to take it: 3 jobs ahead (2 held by the scheduler, 1 queued)';
+    // None fits now, so the box takes none: all four wait in the queue, in order, each saying why.
+    const why = (ahead: number) => new RegExp(`^needs 5000 MiB; largest free is 1000 MiB on box-1/gpu0; box-1/gpu0 \\(10 GiB\\) is busy, expected free in ~\\d+ (s|min) at the latest; ${ahead} jobs? ahead$`);
     const last = await waitFor(async () => {
       const view = await stack.job(jobs[3]!.id);
-      return view.pendingReason === heldAhead ? view : undefined;
-    }, { what: 'the last job to stand fourth, behind two held jobs' });
+      return why(3).test(view.pendingReason ?? '') ? view : undefined;
+    }, { what: 'the last job to stand fourth, saying why' });
     expect(last.queuePosition).toBe(3);
-    const firstHeld = await waitFor(async () => {
-      const view = await stack.job(jobs[0]!.id);
-      return view.pendingReason?.startsWith('needs') ? view : undefined;
-    }, { what: 'the first held job to say what it waits for' });
-    expect(firstHeld).toMatchObject({ queuePosition: 0, pendingReason: 'needs 5000 MiB; largest free is 1000 MiB on gpu0; 0 jobs ahead' });
+    const first = await stack.job(jobs[0]!.id);
+    expect(first.queuePosition).toBe(0);
+    expect(first.pendingReason).toMatch(why(0));
     await stack.cancel(blocker.id);
     for (const job of jobs) expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
   });

@@ -56,7 +56,7 @@ describe('solve jobs on a CPU solve server', () => {
     );
     for (const done of [lp!, milp!, mps!]) {
       expect(done.status, stack.logs()).toBe('succeeded');
-      expect(done.placement).toEqual({ gpu: null, vramMb: 0, server: 'solver-cpu' });
+      expect(done.placement).toEqual({ gpu: null, vramMb: 0, server: 'solver-cpu', box: 'box-1' });
       expect(done.cost.gpuSeconds).toBe(0);
       expect(done.cost.cpuSeconds).toBeGreaterThan(0);
     }
@@ -89,9 +89,10 @@ describe('solve jobs on a CPU solve server', () => {
     const waiting = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
     const queued = await waitFor(async () => {
       const view = await stack!.job(waiting.id);
-      return view.pendingReason?.startsWith('waiting for a solve server') ? view : undefined;
+      // The box publishes its servers' load at most every 200 ms: wait until the reason shows the busy slot.
+      return view.pendingReason?.startsWith('waiting for a solve server') && view.pendingReason.includes('1 of 1') ? view : undefined;
     }, { what: 'the second job to wait for the slot' });
-    expect(queued.pendingReason).toBe('waiting for a solve server: solver-cpu is solving 1 of 1 at a time; 0 jobs ahead');
+    expect(queued.pendingReason).toBe('waiting for a solve server: solver-cpu on box-1 is solving 1 of 1 at a time; 0 jobs ahead');
     // Never sent: the server has no request for it.
     expect(await stack.redis().hget(keys.jobRun(waiting.id), 'handle')).toBeNull();
     await stack.cancel(busy.id);
@@ -127,9 +128,9 @@ describe('solve jobs on a CPU solve server', () => {
     const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
     const waiting = await waitFor(async () => {
       const view = await stack!.job(job.id);
-      return view.pendingReason?.includes('solver-cpu is unavailable') ? view : undefined;
+      return view.pendingReason?.includes('solver-cpu on box-1 is unavailable') ? view : undefined;
     }, { what: 'the job to wait for the server' });
-    expect(waiting.pendingReason).toMatch(/^waiting for a solve server: solver-cpu is unavailable \(http:\/\/127\.0\.0\.1:\d+ does not answer \(.*\)\); 0 jobs ahead$/);
+    expect(waiting.pendingReason).toMatch(/^waiting for a solve server: solver-cpu on box-1 is unavailable \(http:\/\/127\.0\.0\.1:\d+ does not answer \(.*\)\); 0 jobs ahead$/);
     // The inventory is published at most every 200 ms, so it may say so a moment after the job.
     const boxes = await waitFor(async () => {
       const body = (await stack!.request<{ boxes: Array<{ solveServers: Array<{ unavailableReason?: string | null }> }> }>('GET', '/v1/gpus')).body;
@@ -164,8 +165,8 @@ describe('routing between a cuOpt server and a CPU server', () => {
     await waitFor(async () => (await stack!.job(first.id)).status === 'running', { what: 'the first job to run' });
     const second = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
     const secondPlaced = await waitFor(async () => (await stack!.job(second.id)).placement, { what: 'the second job to be placed' });
-    expect((await stack.job(first.id)).placement).toEqual({ gpu: 'gpu0', vramMb: 0, server: 'cuopt' });
-    expect(secondPlaced).toEqual({ gpu: null, vramMb: 0, server: 'solver-cpu' });
+    expect((await stack.job(first.id)).placement).toEqual({ gpu: 'gpu0', vramMb: 0, server: 'cuopt', box: 'box-1' });
+    expect(secondPlaced).toEqual({ gpu: null, vramMb: 0, server: 'solver-cpu', box: 'box-1' });
     await stack.cancel(first.id);
     const firstDone = await stack.waitForJob(first.id);
     expect(firstDone.status).toBe('cancelled');
@@ -175,7 +176,7 @@ describe('routing between a cuOpt server and a CPU server', () => {
 
     // The VRP goes to the cuOpt server alone; solver-cpu in its place says it cannot route.
     const vrp = await stack.waitForJob((await stack.submit({ kind: 'solve', input: VRP })).id);
-    expect(vrp.placement).toEqual({ gpu: 'gpu0', vramMb: 0, server: 'cuopt' });
+    expect(vrp.placement).toEqual({ gpu: 'gpu0', vramMb: 0, server: 'cuopt', box: 'box-1' });
     expect(vrp.error).toEqual({ code: 'invalid_input', message: expect.stringMatching(/^the solver rejected the input: solver-cpu solves LP and MILP/) });
 
     // The GPU it owns is not handed to other kinds, and the inventory lists both servers.

@@ -2,7 +2,7 @@
 // API as real processes, with a config file written for the test. Each server listens on port 0 and
 // says which port it got: a port chosen here and bound later could be taken by another test file's
 // process in between, and the test would talk to that one.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -53,6 +53,8 @@ export class Stack {
   solverUrl!: string;
   dir!: string;
   configPath!: string;
+  /** The box its schedulers run (config's scheduler.boxId; `box-1` unless the test names one). */
+  boxId = 'box-1';
   private schedulerEnv: Record<string, string> = {};
   private apiEnv: Record<string, string> = {};
 
@@ -70,6 +72,7 @@ export class Stack {
   }
 
   private async boot(options: StackOptions): Promise<void> {
+    if (typeof options.scheduler?.boxId === 'string') this.boxId = options.scheduler.boxId;
     this.redisUrl = options.redisUrl ?? (await freshRedisUrl());
     this.dir = mkdtempSync(join(tmpdir(), 'gpuq-stack-'));
     // The servers first: the config names their URLs, and only they know their ports. Four Node
@@ -86,7 +89,7 @@ export class Stack {
       this.configPath,
       JSON.stringify({
         gpus: options.gpus ?? [{ id: 'gpu0', vramMb: 24_576 }],
-        scheduler: options.scheduler ?? {},
+        scheduler: { boxId: this.boxId, ...options.scheduler },
         api: options.api ?? {},
         artifactsDir: join(this.dir, 'artifacts'),
         kinds: {
@@ -227,13 +230,30 @@ export class Stack {
   }
 
   /** Process logs, for a failing assertion's message. */
+  /** Schedulers of other boxes on this stack's Redis (startBox), by box id. */
+  readonly boxes = new Map<string, AppProcess>();
+
+  /**
+   * A scheduler of another box sharing this stack's queues: this stack's config with that box's
+   * id and GPUs, and whatever else `configure` changes (its executor's environment, say).
+   */
+  startBox(boxId: string, gpus: GpuDeclaration[], configure: (config: Record<string, unknown>) => Record<string, unknown> = (c) => c): AppProcess {
+    const config = JSON.parse(readFileSync(this.configPath, 'utf8')) as Record<string, unknown>;
+    const path = join(this.dir, `gpuq-${boxId}.json`);
+    writeFileSync(path, JSON.stringify(configure({ ...config, gpus, scheduler: { ...(config.scheduler as object), boxId } })));
+    const scheduler = this.startScheduler({ GPUQ_CONFIG: path });
+    this.boxes.set(boxId, scheduler);
+    return scheduler;
+  }
+
   logs(): string {
-    return [this.solver, this.modelServer, this.scheduler, this.api].flatMap((p) => (p ? [`--- ${p.name}\n${p.tail()}`] : [])).join('\n');
+    const boxes = [...this.boxes].map(([box, p]) => `--- scheduler of ${box}\n${p.tail()}`);
+    return [...[this.solver, this.modelServer, this.scheduler, this.api].flatMap((p) => (p ? [`--- ${p.name}\n${p.tail()}`] : [])), ...boxes].join('\n');
   }
 
   async stop(): Promise<void> {
     await this.client?.quit();
-    await Promise.all([this.api?.stop(), this.scheduler?.stop()]);
+    await Promise.all([this.api?.stop(), this.scheduler?.stop(), ...[...this.boxes.values()].map((p) => p.stop())]);
     await Promise.all([this.solver?.stop(), this.modelServer?.stop()]);
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }

@@ -3,14 +3,13 @@
 // than any GPU the job may use offers. The job's need is the kind catalog's, the same the
 // scheduler places by, so a job admitted here is never failed there as `never_fits`. With no
 // scheduler up, the job waits for one.
-import type { GpuqConfig, Kind, PlacementNeed, VramNeed } from '@gpuq/shared';
-import { kindGpuRule } from '@gpuq/shared';
+import { capacityOf, gpusFor, type Kind, type PlacementNeed, type VramNeed } from '@gpuq/shared';
 import { ApiError } from './errors.js';
-import type { SchedulerState } from './scheduler-state.js';
+import type { BoxStates } from '@gpuq/runtime';
 
 const mib = (n: number) => `${n} MiB`;
 
-export function checkAdmission(state: SchedulerState, kind: Kind, need: PlacementNeed, config: GpuqConfig, path = ''): void {
+export function checkAdmission(state: BoxStates, kind: Kind, need: PlacementNeed, path = ''): void {
   if (need.type === 'server-slot' && need.servers.length === 0) {
     const message = need.whyNone ?? `no solve server takes ${need.problem} problems`;
     throw new ApiError('problem_not_served', message, [{ path: `${path}input`, message }]);
@@ -23,18 +22,18 @@ export function checkAdmission(state: SchedulerState, kind: Kind, need: Placemen
     throw new ApiError('kind_not_served', message, [{ path: `${path}kind`, message }]);
   }
   if (need.type !== 'vram') return;
-  const rule = kindGpuRule(kind, config);
-  const mayUse = (id: string) => (need.gpus ? need.gpus.includes(id) : rule.only ? rule.only.includes(id) : !rule.except.includes(id));
-  const largestMb = Math.max(0, ...serving.flatMap((inventory) => inventory.gpus.filter((g) => mayUse(g.id)).map((g) => g.totalMb - g.headroomMb)));
+  // The GPUs each box says the job may use there (its model's, its kind's): the rule the schedulers place by.
+  const largestMb = Math.max(0, ...serving.flatMap((inventory) => gpusFor(inventory, kind, need).map(capacityOf)));
   if (need.vramMb > largestMb) {
-    const { message, field } = neverFits(kind, need, largestMb);
+    const isPinned = need.model !== undefined && serving.some((inventory) => inventory.modelGpus[need.model!] !== undefined);
+    const { message, field } = neverFits(kind, need, largestMb, isPinned);
     throw new ApiError('never_fits', message, [{ path: `${path}${field}`, message }]);
   }
 }
 
 /** Why, in words that say what to change, and the request field that sets the figure. */
-function neverFits(kind: Kind, need: VramNeed, largestMb: number): { message: string; field: string } {
-  const offer = `the largest GPU that ${need.gpus ? 'its model may use' : `runs ${kind} jobs`} offers ${mib(largestMb)}; it could never run`;
+function neverFits(kind: Kind, need: VramNeed, largestMb: number, isPinned: boolean): { message: string; field: string } {
+  const offer = `the largest GPU that ${isPinned ? 'its model may use' : `runs ${kind} jobs`} offers ${mib(largestMb)}; it could never run`;
   switch (need.source) {
     case 'declared':
       return { message: `needs ${mib(need.vramMb)} but ${offer}`, field: 'resources.vramMb' };

@@ -13,6 +13,7 @@ import { storesPlugin } from './plugins/stores.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { validationPlugin } from './plugins/validation.js';
 import { batchRoutes } from './routes/batches.js';
+import { boxRoutes } from './routes/boxes.js';
 import { healthRoutes } from './routes/health.js';
 import { jobFileRoutes } from './routes/job-files.js';
 import { jobStreamRoutes } from './routes/job-stream.js';
@@ -64,6 +65,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(jobFileRoutes(options.config.artifactsDir));
   await app.register(batchRoutes);
   await app.register(systemRoutes);
+  await app.register(boxRoutes);
   await app.register(statusPageRoutes);
   await app.register(queueBoardPlugin, { keys: options.keys });
   return app;

@@ -1,11 +1,11 @@
 // Batches: many jobs submitted at once, all or nothing, and read back as one (the fan-out of the
 // seeds: N scenarios, then wait for all).
 import { z } from 'zod';
-import { FINISHED_JOB_RETENTION_S, keys, newJobId, type GpuqConfig, type JobData, type JobRequest, type JobView } from '@gpuq/shared';
+import { FINISHED_JOB_RETENTION_S, keys, newJobId, type GpuqConfig, type JobRequest, type JobView } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
-import type { JobStore } from './job-store.js';
+import type { JobStore, PreparedJob } from './job-store.js';
 
 export const BatchView = z.object({
   id: z.string(),
@@ -35,7 +35,7 @@ export class BatchStore {
     const now = Date.now();
     const batchId = newJobId('batch', now);
     // Every job is checked before any is added: one refusal refuses the batch.
-    const prepared: Array<{ id: string; data: JobData }> = [];
+    const prepared: PreparedJob[] = [];
     const refusals: ApiError[] = [];
     for (const [i, request] of requests.entries()) {
       try {

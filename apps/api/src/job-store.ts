@@ -18,6 +18,10 @@ import {
   newJobId,
   parseStored,
   placementNeedOf,
+  queueChangedChannel,
+  queuedNeedOf,
+  type PlacementNeed,
+  type QueuedNeed,
   RunRecord,
   TERMINAL_STATUSES,
   toJobView,
@@ -28,14 +32,21 @@ import {
   type Kind,
   type QueuedJobFacts,
 } from '@gpuq/shared';
-import type { Redis } from '@gpuq/runtime';
 import { checkAdmission } from './admission.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
 import { JobIndex } from './job-index.js';
-import { standingOf, type SchedulerStateCache } from './scheduler-state.js';
+import { standingOf } from './scheduler-state.js';
+import type { BoxStatesCache, Redis } from '@gpuq/runtime';
 import { webhookHostAllowed } from './webhooks/allowed-hosts.js';
+
+/** A request checked and ready to add: its id, the data stored with it, and what it needs. */
+export interface PreparedJob {
+  id: string;
+  data: JobData;
+  need: QueuedNeed;
+}
 
 export interface Submitted {
   view: JobView;
@@ -62,7 +73,7 @@ export class JobStore {
     private readonly queues: ReadonlyMap<Kind, Queue>,
     private readonly redis: Redis,
     private readonly config: GpuqConfig,
-    private readonly schedulers: SchedulerStateCache,
+    private readonly schedulers: BoxStatesCache,
     /** Each tenant's webhook signing secret. */
     readonly webhookSecrets: Readonly<Record<string, string>>,
     private readonly onCancelledInQueue: (jobId: string) => Promise<void>,
@@ -72,7 +83,7 @@ export class JobStore {
   }
 
   /** Checks what the API can check before anything is written: limits, admission, webhook host. */
-  async prepare(request: JobRequest, principal: Principal, options: { path?: string; batchId?: string; now?: number } = {}): Promise<{ id: string; data: JobData }> {
+  async prepare(request: JobRequest, principal: Principal, options: { path?: string; batchId?: string; now?: number } = {}): Promise<PreparedJob> {
     const path = options.path ?? '';
     const now = options.now ?? Date.now();
     const kindConfig = this.config.kinds[request.kind];
@@ -95,8 +106,9 @@ export class JobStore {
     if (issues.length > 0) {
       throw new ApiError('validation_failed', undefined, issues.map((issue) => ({ path: `${path}${formatPath(issue.path)}`, message: issue.message })));
     }
-    checkAdmission(await this.schedulers.get(), request.kind, placementNeedOf(request.kind, kindRequest, this.config), this.config, path);
-    return { id: newJobId(request.kind, now), data };
+    const need = placementNeedOf(request.kind, kindRequest, this.config);
+    checkAdmission(await this.schedulers.get(), request.kind, need, path);
+    return { id: newJobId(request.kind, now), data, need: queuedNeedOf(data, need) };
   }
 
   async submit(request: JobRequest, principal: Principal, idempotencyKey?: string): Promise<Submitted> {
@@ -108,7 +120,7 @@ export class JobStore {
       ({ jobId: id, isRepeat } = claim);
     }
     // Adding a job whose id exists is a no-op in BullMQ: a repeat completes an interrupted first try.
-    await this.enqueue([{ id, data: prepared.data }]);
+    await this.enqueue([{ ...prepared, id }]);
     if (isRepeat) {
       const view = await this.view(id, principal);
       if (view) return { view, isRepeat };
@@ -116,8 +128,11 @@ export class JobStore {
     return { view: this.freshView(id, prepared.data), isRepeat };
   }
 
-  /** Adds jobs (one atomic add per kind) and indexes them for listing, both at once. */
-  async enqueue(jobs: Array<{ id: string; data: JobData }>): Promise<void> {
+  /**
+   * Adds jobs (one atomic add per kind) and indexes them for listing; stores what each needs, for
+   * the schedulers to choose by without reading its input; and tells them the queue changed.
+   */
+  async enqueue(jobs: PreparedJob[]): Promise<void> {
     const byKind = new Map<Kind, typeof jobs>();
     for (const job of jobs) byKind.set(job.data.kind, [...(byKind.get(job.data.kind) ?? []), job]);
     const adds = [...byKind].map(([kind, group]) => {
@@ -127,7 +142,10 @@ export class JobStore {
       if (group.length === 1) return queue.add(kind, group[0]!.data, bullJobOptions(group[0]!.id, group[0]!.data, backoffMs));
       return queue.addBulk(group.map(({ id, data }) => ({ name: kind, data, opts: bullJobOptions(id, data, backoffMs) })));
     });
-    await Promise.all(adds);
+    // Beside the adds, not before them: a scheduler that reads a job before its need works it out itself.
+    const needs = [...byKind].map(([kind, group]) => this.redis.hset(keys.queueNeeds(kind), Object.fromEntries(group.map(({ id, need }) => [id, JSON.stringify(need)]))));
+    await Promise.all([...adds, ...needs]);
+    for (const kind of byKind.keys()) void this.redis.publish(queueChangedChannel(kind), 'added').catch((err) => this.log.warn({ err }, 'could not tell the schedulers of new jobs'));
     for (const { id, data } of jobs) this.index.add(data.tenant, data.submittedAt, id);
   }
 
@@ -169,7 +187,7 @@ export class JobStore {
     // A job no scheduler has fetched yet: how many are ahead, and whether any scheduler runs its kind.
     const standing =
       (state === 'prioritized' || state === 'waiting') && cancelRequestedAt === undefined
-        ? standingOf(await this.schedulers.get(), data.data.kind, (await this.redis.zrank(bullmqKey(data.data.kind, 'prioritized'), id)) ?? 0)
+        ? standingOf(await this.schedulers.get(), data.data.kind, (await this.redis.zrank(bullmqKey(data.data.kind, 'prioritized'), id)) ?? 0, this.needOf(data.data, run.success ? run.data.minVramMb : undefined))
         : undefined;
     const webhookDeliveries = data.data.webhookUrl ? await this.webhookDeliveries(id) : undefined;
     return toJobView(facts, run.success ? run.data : {}, {
@@ -178,6 +196,12 @@ export class JobStore {
       ...(webhookDeliveries ? { webhookDeliveries } : {}),
       rates: this.config.costs,
     });
+  }
+
+  /** What the job needs, as the schedulers read it (an earlier attempt's out-of-memory minimum included). */
+  private needOf(data: JobData, minVramMb: number | undefined): PlacementNeed {
+    const need = placementNeedOf(data.kind, { input: data.input, requestedVramMb: data.requestedVramMb }, this.config);
+    return need.type === 'vram' && minVramMb !== undefined && minVramMb > need.vramMb ? { ...need, vramMb: minVramMb } : need;
   }
 
   private async webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
@@ -244,7 +268,8 @@ export class JobStore {
     if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
     if (TERMINAL_STATUSES.includes(view.status)) throw new ApiError('job_finished', `job ${id} already ${view.status}`);
     await this.redis.set(keys.jobCancel(id), JSON.stringify({ at: Date.now(), by: principal.tenant } satisfies CancelMark), 'EX', 30 * 24 * 3600, 'NX');
-    await this.redis.multi().publish(CANCEL_CHANNEL, id).publish(keys.jobEvents(id), 'changed').exec();
+    // A queued job is taken out of the queue by a scheduler, which ends it: tell them all.
+    await this.redis.multi().publish(CANCEL_CHANNEL, id).publish(keys.jobEvents(id), 'changed').publish(queueChangedChannel(view.kind), 'cancelled').exec();
     // A queued job goes to the front, so the scheduler takes it out of the queue soon.
     const queue = this.queues.get(view.kind)!;
     const job = await queue.getJob(id);

@@ -193,7 +193,8 @@ describe('admission', () => {
     });
     try {
       const post = (model: string) => box.inject({ method: 'POST', url: '/v1/jobs', headers: auth('acme'), payload: { kind: 'inference', input: { model, texts: ['fine'] } } });
-      await publishBox(box.client, { boxId: 'box-1', kinds: ['inference'], unavailableKinds: {}, heldByKind: {}, gpus: [gpu('gpu0', 24_576), gpu('gpu1', 81_920)] });
+      // The box says where each pinned model's server runs: gpu0 for `pinned`.
+      await publishBox(box.client, { boxId: 'box-1', kinds: ['inference'], unavailableKinds: {}, heldByKind: {}, gpus: [gpu('gpu0', 24_576), gpu('gpu1', 81_920)], modelGpus: { pinned: ['gpu0'] } });
       const tooBig = await waitFor(async () => {
         const response = await post('big');
         return response.statusCode === 422 ? response : undefined;

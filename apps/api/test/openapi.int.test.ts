@@ -41,6 +41,8 @@ describe('the OpenAPI document', () => {
         'POST /v1/batches',
         'GET /v1/batches/{id}',
         'GET /v1/gpus',
+        'POST /v1/boxes/{boxId}/drain',
+        'DELETE /v1/boxes/{boxId}/drain',
         'GET /v1/system/status',
         'GET /v1/system/queue',
       ].sort(),
@@ -59,6 +61,8 @@ describe('the OpenAPI document', () => {
       'get /v1/batches/{id}': ['404'],
       'get /v1/system/status': ['403'],
       'get /v1/system/queue': ['403'],
+      'post /v1/boxes/{boxId}/drain': ['400', '403'],
+      'delete /v1/boxes/{boxId}/drain': ['400', '403'],
     };
     for (const [path, methods] of Object.entries(doc.paths)) {
       if (!path.startsWith('/v1/')) continue;

@@ -44,6 +44,8 @@ export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup)
   const redis = createRedis(env.REDIS_URL, 'gpuq-scheduler', { enableAutoPipelining: true });
   redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
   const metrics = createSchedulerMetrics();
+  // Every series names its box: GPU ids like gpu0 repeat on every box of a shared queue.
+  metrics.registry.setDefaultLabels({ box: boxId });
   const heartbeat = new Heartbeat(redis, schedulerId, boxId, Math.floor(config.scheduler.leaseTtlMs / 3));
   const stopWaiting = new AbortController();
   let scheduler: Scheduler | undefined;

@@ -4,8 +4,9 @@
 // timer. It runs only while this process holds its box's lease. What happens to one job between
 // those events lives in jobs/: intake, dispatch, the attempt, its failures, recovery.
 import type { RedisOptions } from 'bullmq';
-import type { GpuqConfig } from '@gpuq/shared';
-import type { Logger, Redis } from '@gpuq/runtime';
+import { BOX_CONTROL_CHANNEL, queueChangedChannel, type GpuqConfig } from '@gpuq/shared';
+import { BoxStatesCache, type Logger, type Redis } from '@gpuq/runtime';
+import { BoxDrain } from './box/box-drain.js';
 import { FencedWriter } from './box/fenced-writes.js';
 import { InventoryPublisher } from './box/inventory-publisher.js';
 import type { Lease } from './box/lease.js';
@@ -20,6 +21,7 @@ import type { NvidiaSmi } from './gpus/nvidia-smi.js';
 import { VramEstimator } from './gpus/vram-estimator.js';
 import { cancelledOnRequest, failAttempt } from './jobs/attempt-failures.js';
 import type { AttemptEnd } from './jobs/attempt-runner.js';
+import { Claimer } from './jobs/claimer.js';
 import { Dispatcher } from './jobs/dispatcher.js';
 import type { HeldJob } from './jobs/held-job.js';
 import { Intake } from './jobs/intake.js';
@@ -32,6 +34,7 @@ import type { SolveServers } from './kinds/solve/solve-servers.js';
 import type { SchedulerMetrics } from './metrics.js';
 import { CancelListener } from './queue/cancellation.js';
 import { KindQueue } from './queue/kind-queue.js';
+import { Signals } from './queue/signals.js';
 import { RunRecords } from './queue/run-records.js';
 import { WebhookOutbox } from './queue/webhook-outbox.js';
 
@@ -57,9 +60,10 @@ export class Scheduler {
   private readonly dispatcher: Dispatcher;
   private readonly intake: Intake;
   private readonly publisher: InventoryPublisher;
-  /** Jobs fetched and not yet held or done with, by kind: they count against the window too. */
-  private readonly taking = new Map<string, number>();
-  /** Kinds whose executor cannot run here, and why: not fetched, and said so in the inventory. */
+  private readonly claimer: Claimer;
+  private readonly signals: Signals;
+  private readonly drain: BoxDrain;
+  /** Kinds whose executor cannot run here, and why: not taken, and said so in the inventory. */
   private readonly unavailable = new Map<string, string>();
   private isPlanScheduled = false;
   private isStopping = false;
@@ -70,12 +74,18 @@ export class Scheduler {
     const { config, log, solveServers } = options;
     checkKindGpus(config, options.gpus, solveServers);
     this.gpuIds = options.gpus.map((g) => g.id);
-    const ledger = new VramLedger([...options.gpus, ...(solveServers?.devices() ?? [])]);
+    // GPU ids (gpu0) repeat on every box of a shared queue: people see them as box/gpu0.
+    const ledger = new VramLedger([
+      ...options.gpus.map((gpu) => ({ ...gpu, label: `${options.boxId}/${gpu.id}` })),
+      ...(solveServers?.devices() ?? []).map((slots) => ({ ...slots, label: `${slots.solveServer} on ${options.boxId}` })),
+    ]);
     const devices = devicesByKind(config, options.gpus, solveServers);
     const writer = new FencedWriter(options.redis, options.lease.fenceKey, () => options.lease.fence);
     const health = new GpuHealth(ledger, config.scheduler.drainAfterFailures, config.scheduler.drainCooldownS * 1000, () => this.onGpusChanged());
     const core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, devices));
+    const boxStates = new BoxStatesCache(options.redis);
     this.services = {
+      boxId: options.boxId,
       config,
       log,
       metrics: options.metrics,
@@ -84,21 +94,26 @@ export class Scheduler {
       devices,
       queues: new Map(),
       executors: options.executors,
-      records: new RunRecords(options.redis, writer),
+      records: new RunRecords(options.redis, writer, options.boxId, () => options.lease.fence),
       cancels: new CancelListener(options.redis, (jobId) => this.onCancel(jobId), log),
       health,
       monitor: options.smi ? new GpuMonitor(options.smi, ledger, health, config.scheduler.gpuMonitor.intervalMs, log, () => this.onGpusChanged()) : undefined,
       estimator: new VramEstimator(options.redis, config.scheduler.vramEstimates),
       webhooks: new WebhookOutbox(options.connection, config.api.webhooks, log),
       solveServers,
+      boxStates,
       requestPlan: () => this.requestPlan(),
       requestPublish: () => this.publisher.request(),
+      requestClaim: () => this.claimer.request(),
+      announceQueueChanged: (kind) => void options.redis.publish(queueChangedChannel(kind), options.boxId).catch((err) => log.warn({ err }, 'could not announce the queue change')),
       releaseGpu: (jobId) => {
         if (!core.finish(jobId)) return;
         this.requestPlan();
         this.publisher.request();
+        this.claimer.request();
       },
     };
+    this.drain = new BoxDrain(options.redis, options.boxId, log, () => this.onGpusChanged());
     if (solveServers) drainServersWhileDown(solveServers, health, () => this.onGpusChanged());
     this.dispatcher = new Dispatcher(this.services, (held, end) => this.placeAgain(held, end));
     this.intake = new Intake(this.services, this.dispatcher);
@@ -112,33 +127,43 @@ export class Scheduler {
         unavailableKinds: () => Object.fromEntries(this.unavailable),
         heldOf: (kind) => core.window.countOf(kind),
         solveServers,
+        kindGpus: Object.fromEntries([...devices].filter(([kind]) => !(kind === 'solve' && solveServers)).map(([kind, ids]) => [kind, [...ids]])),
+        modelGpus: Object.fromEntries(Object.entries(config.kinds.inference.models).flatMap(([name, model]) => (model.gpus ? [[name, model.gpus]] : []))),
+        drainedReason: () => this.drain.reason,
       },
       writer,
       options.metrics,
       log,
     );
-    for (const kind of options.executors.keys()) this.services.queues.set(kind, this.kindQueue(kind, options.connection));
+    this.claimer = new Claimer(this.services, {
+      boxId: options.boxId,
+      boxStates,
+      ownInventory: () => this.publisher.snapshot(),
+      drainedReason: () => this.drain.reason,
+      take: (kind, job, token, claim) => this.intake.take(kind, job, token, claim),
+      lookahead: config.scheduler.claimLookahead,
+      pollMs: config.scheduler.claimPollMs,
+      neverFitsGraceMs: config.scheduler.leaseTtlMs * 3,
+    });
+    this.signals = new Signals(options.redis, log).on(BOX_CONTROL_CHANNEL, (boxId) => {
+      if (boxId === options.boxId) void this.drain.refresh().catch((err) => log.warn({ err }, 'could not read the drain mark'));
+    });
+    for (const kind of options.executors.keys()) {
+      this.services.queues.set(kind, this.kindQueue(kind, options));
+      this.signals.on(queueChangedChannel(kind), () => this.claimer.request());
+    }
   }
 
-  private kindQueue(kind: string, connection: RedisOptions): KindQueue {
-    const { config, core, log } = this.services;
+  private kindQueue(kind: string, options: SchedulerOptions): KindQueue {
     return new KindQueue({
       kind,
-      connection,
-      lockDurationMs: config.scheduler.lockDurationMs,
-      hasRoom: () => !this.isStopping && core.window.countOf(kind) + (this.taking.get(kind) ?? 0) < config.scheduler.windowPerKind,
-      onJob: (job, token) => {
-        this.taking.set(kind, (this.taking.get(kind) ?? 0) + 1);
-        void this.intake
-          .take(kind, job, token)
-          .catch((err) => log.error({ err, jobId: job.id }, 'could not take the job'))
-          .finally(() => {
-            this.taking.set(kind, (this.taking.get(kind) ?? 1) - 1);
-            this.services.queues.get(kind)?.notifyRoom();
-          });
-      },
+      connection: options.connection,
+      redis: options.redis,
+      schedulerId: options.schedulerId,
+      lockDurationMs: this.services.config.scheduler.lockDurationMs,
       onLockLost: (ids) => this.onLockLost(ids),
-      log,
+      onStalled: () => this.services.announceQueueChanged(kind),
+      log: this.services.log,
     });
   }
 
@@ -157,6 +182,8 @@ export class Scheduler {
     await Promise.all([...queues.values()].map((q) => q.start()));
     await services.estimator.load(queues.keys());
     await services.cancels.start();
+    await this.signals.start();
+    await this.drain.refresh();
     services.monitor?.start();
     await services.solveServers?.start();
     await adoptActiveJobs(services, {
@@ -164,7 +191,7 @@ export class Scheduler {
       reattach: (held, previous) => this.intake.reattach(held, previous),
       fail: (held, failure) => failAttempt(services, held, failure, log.child({ jobId: held.id })),
     });
-    for (const queue of queues.values()) await queue.startFetching();
+    for (const queue of queues.values()) await queue.startStalledCheck();
     services.metrics.isActive.set(1);
     services.metrics.setQueueDepthSource(async () => {
       const depths = await Promise.all([...queues].map(async ([kind, queue]) => [kind, await queue.depth()] as const));
@@ -172,7 +199,8 @@ export class Scheduler {
     });
     this.requestPlan();
     this.publisher.request();
-    log.info({ kinds: [...queues.keys()], gpus: this.gpuIds }, 'scheduler started');
+    this.claimer.start();
+    log.info({ boxId: services.boxId, kinds: [...queues.keys()], gpus: this.gpuIds }, 'scheduler started');
   }
 
   /** Coalesces the wake-ups of one event-loop turn into a single placement pass. */
@@ -203,8 +231,10 @@ export class Scheduler {
         records.pending(job.id, `${decision.reason}; ${ahead}`, decision.ahead).catch((err) => log.warn({ err, jobId: job.id }, 'could not record the pending reason'));
       }
     }
-    for (const kind of freed) this.services.queues.get(kind)?.notifyRoom();
-    if (freed.size > 0) this.publisher.request();
+    if (freed.size > 0) {
+      this.publisher.request();
+      this.claimer.request();
+    }
   }
 
   /** An attempt that did not start waits for a GPU again, unless this scheduler is stopping. */
@@ -220,8 +250,8 @@ export class Scheduler {
     if (held) {
       log.info({ jobId }, 'cancelled while waiting for a GPU');
       void failAttempt(this.services, held, cancelledOnRequest(), log.child({ jobId }));
-      this.services.queues.get(held.kind)?.notifyRoom();
       this.requestPlan();
+      this.claimer.request();
       this.publisher.request();
       return;
     }
@@ -245,6 +275,7 @@ export class Scheduler {
   private onGpusChanged(): void {
     this.publisher.request();
     this.requestPlan();
+    this.claimer.request();
   }
 
   /**
@@ -259,19 +290,21 @@ export class Scheduler {
 
   private async closeNow(graceMs: number): Promise<void> {
     this.isStopping = true;
-    for (const queue of this.services.queues.values()) queue.stopFetching();
+    this.claimer.stop();
+    for (const queue of this.services.queues.values()) queue.stopTaking();
     await returnHeldJobs(this.services);
     await handOverRunning(this.dispatcher, graceMs, this.services.log);
-    await shutDownServices(this.services, true);
+    await shutDownServices(this.services, true, [['signals', () => this.signals.close()]]);
   }
 
   /** After losing the lease: stop at once, touching nothing in Redis; the work keeps running for the new owner. */
   abandon(): Promise<void> {
     this.closed ??= (async () => {
       this.isStopping = true;
+      this.claimer.stop();
       this.dispatcher.handOverAll();
       await Promise.allSettled([...this.services.queues.values()].map((q) => q.abandon()));
-      await shutDownServices(this.services, false);
+      await shutDownServices(this.services, false, [['signals', () => this.signals.close()]]);
     })();
     return this.closed;
   }

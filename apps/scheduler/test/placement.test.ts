@@ -4,6 +4,7 @@ import { place } from '../src/core/placement.js';
 
 const gpu = (id: string, freeMb: number, jobs = 0, drainedReason?: string): GpuCapacity => ({
   id,
+  label: id,
   totalMb: 24_576,
   headroomMb: 0,
   notOursMb: 0,
@@ -19,6 +20,7 @@ const gpu = (id: string, freeMb: number, jobs = 0, drainedReason?: string): GpuC
 /** A solve server's slots: no VRAM, `slots` jobs at a time. */
 const server = (name: string, slots: number, jobs = 0, drainedReason?: string): GpuCapacity => ({
   ...gpu(`server:${name}`, 0, jobs, drainedReason),
+  label: name,
   totalMb: 0,
   usableMb: 0,
   reservedMb: 0,

@@ -7,7 +7,7 @@ import { JobView, type JobStatus, type Kind } from '@gpuq/shared';
 import { GpuqApiError } from './errors.js';
 import { HttpTransport, type RetryOptions } from './http.js';
 import { streamJobEvents, type JobEvent, type JobEventsOptions } from './job-events.js';
-import { GpusView, JobPage, type JobRequestInput } from './schemas.js';
+import { BoxDrainState, GpusView, JobPage, type JobRequestInput } from './schemas.js';
 import { waitForJob, type WaitOptions } from './wait.js';
 
 export interface GpuqClientOptions {
@@ -117,6 +117,16 @@ export class GpuqClient {
   /** Every box's GPUs and solve servers, as their schedulers publish them. */
   async gpus(options: Signal = {}): Promise<GpusView> {
     return this.http.json(GpusView, 'GET', '/v1/gpus', options);
+  }
+
+  /** Drains a box (an admin key): it finishes what it runs and takes nothing new until undrained. */
+  async drainBox(boxId: string, reason?: string, options: Signal = {}): Promise<BoxDrainState> {
+    return this.http.json(BoxDrainState, 'POST', `/v1/boxes/${encodeURIComponent(boxId)}/drain`, { ...options, body: reason === undefined ? {} : { reason } });
+  }
+
+  /** Undrains a box (an admin key): it takes jobs again. */
+  async undrainBox(boxId: string, options: Signal = {}): Promise<BoxDrainState> {
+    return this.http.json(BoxDrainState, 'DELETE', `/v1/boxes/${encodeURIComponent(boxId)}/drain`, options);
   }
 
   /** One of a job's files, as a stream; read it whole with `new Response(artifact.body).arrayBuffer()`. */

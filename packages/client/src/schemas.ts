@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ErrorBody, ErrorDetail, type JobRequest } from '@gpuq/shared';
 
-export { GpuBox, GpusView, JobEndData, JobPage } from '@gpuq/shared';
+export { BoxDrainState, GpuBox, GpusView, JobEndData, JobPage } from '@gpuq/shared';
 
 /** A job request as a caller writes it: fields with defaults (priority, …) may be left out. */
 export type JobRequestInput = z.input<typeof JobRequest>;

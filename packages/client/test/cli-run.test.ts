@@ -41,7 +41,7 @@ describe('gpuq without an API', () => {
 
   it('exits 2 naming the mistake: an unknown command, a missing argument, a bad value, a bad kind', async () => {
     const cases: Array<[string[], string]> = [
-      [['frobnicate'], "gpuq: unknown command 'frobnicate'; the commands are submit, solve, status, logs, result, cancel, list, gpus\nRun 'gpuq --help' for usage.\n"],
+      [['frobnicate'], "gpuq: unknown command 'frobnicate'; the commands are submit, solve, status, logs, result, cancel, list, gpus, drain, undrain\nRun 'gpuq --help' for usage.\n"],
       [['status'], "gpuq: missing <id>\nRun 'gpuq status --help' for usage.\n"],
       [['submit', 'solve', 'x.json', '--priority', 'high'], "gpuq: --priority must be a whole number, not 'high'\nRun 'gpuq submit --help' for usage.\n"],
       [['submit', 'render', 'x.json'], "gpuq: unknown kind 'render': expected solve, fold, inference\nRun 'gpuq submit --help' for usage.\n"],

@@ -3,3 +3,5 @@ export * from './env.js';
 export * from './logger.js';
 export * from './redis.js';
 export * from './shutdown.js';
+export * from './box-states.js';
+export * from './redis-script.js';

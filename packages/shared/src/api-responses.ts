@@ -16,6 +16,7 @@ export const GpuBox = z.object({
   kinds: z.array(z.string()),
   gpus: z.array(GpuState),
   solveServers: z.array(SolveServerState).describe("The box's solve servers: what each takes, its slots, its load, and why it takes no jobs, if it does not."),
+  drainedReason: z.string().nullable().default(null).describe('Why an admin drained the box (it finishes what it runs and takes nothing new), or null (added in 0.3).'),
 });
 export type GpuBox = z.infer<typeof GpuBox>;
 
@@ -42,3 +43,16 @@ export type QueueOverview = z.infer<typeof QueueOverview>;
 /** The data of the `end` event that closes a job's event stream. */
 export const JobEndData = z.object({ id: z.string(), status: JobStatus });
 export type JobEndData = z.infer<typeof JobEndData>;
+
+/** POST /v1/boxes/{boxId}/drain (admins): why, for the people who look at the box. */
+export const BoxDrainRequest = z.strictObject({
+  reason: z.string().min(1).max(500).default('maintenance').describe('Why the box is drained, shown wherever it is.'),
+});
+export type BoxDrainRequest = z.infer<typeof BoxDrainRequest>;
+
+/** A box's drain state, as the drain and undrain routes answer. */
+export const BoxDrainState = z.object({
+  boxId: z.string(),
+  drainedReason: z.string().nullable().describe('Why it takes no new jobs; null when it takes them.'),
+});
+export type BoxDrainState = z.infer<typeof BoxDrainState>;

@@ -19,8 +19,12 @@ export const GpuDeclaration = z.strictObject({
 export type GpuDeclaration = z.infer<typeof GpuDeclaration>;
 
 export const SchedulerConfig = z.strictObject({
-  /** Fetched jobs held per kind, so a smaller job can be placed while a larger one waits. */
+  /** The most jobs of a kind taken in one pass (and held at once): a box takes only what it can place now. */
   windowPerKind: z.number().int().min(1).max(10_000).default(32),
+  /** Jobs at the head of each kind's queue a box looks at to choose what it can place now. */
+  claimLookahead: z.number().int().min(1).max(10_000).default(64),
+  /** A look at the queues when nothing else woke the scheduler (a message missed, another box gone). */
+  claimPollMs: z.number().int().min(50).default(1_000),
   /**
    * Packing: `best-fit` fills the GPU with the least free VRAM that fits (keeping large holes for
    * large jobs); `spread` the one with the most; `first-fit` the first in order.

@@ -14,3 +14,5 @@ export * from './queue-contract.js';
 export * from './webhook-signature.js';
 export * as modelServer from './inference-protocol.js';
 export * from './stored-values.js';
+export * from './boxes.js';
+export * from './config-identifier.js';

@@ -22,6 +22,8 @@ export const GpuState = z.object({
   /** Utilisation and temperature from nvidia-smi, when it is polled. */
   utilizationPercent: z.number().nullable(),
   temperatureC: z.number().nullable(),
+  /** Added in 0.3: when the jobs running on it now end at the latest (their timeouts), epoch ms; null while it runs none. */
+  busyUntil: z.number().int().nullable().default(null),
 });
 export type GpuState = z.infer<typeof GpuState>;
 
@@ -54,6 +56,12 @@ export const Inventory = z.object({
   gpus: z.array(GpuState),
   /** Where solve jobs go, when config lists solve servers. */
   solveServers: z.array(SolveServerState).default([]),
+  /** Added in 0.3: the GPUs each kind may use on this box, for kinds config narrows (others may use any). */
+  kindGpus: z.record(z.string(), z.array(z.string())).default({}),
+  /** Added in 0.3: the GPUs an inference model's server runs on here, for models config pins. */
+  modelGpus: z.record(z.string(), z.array(z.string())).default({}),
+  /** Added in 0.3: why an admin drained the box (it finishes what it runs and takes nothing new), or null. */
+  drainedReason: z.string().nullable().default(null),
 });
 export type Inventory = z.infer<typeof Inventory>;
 

@@ -26,6 +26,8 @@ export interface QueueStanding {
   /** Jobs queued ahead of it. */
   queuedAhead: number;
   isSchedulerRunning: boolean;
+  /** Why no box has taken it yet, across every box (added in 0.3: whyWaitingAcrossBoxes). */
+  reason?: string;
 }
 
 /** What the API knows beside the job and its run record. */
@@ -76,7 +78,9 @@ function pendingReasonOf(job: QueuedJobFacts, run: RunRecord, standing: QueueSta
   if (!standing) return 'waiting in the queue for the scheduler';
   if (!standing.isSchedulerRunning) return `no scheduler is running ${job.data.kind} jobs; it waits in the queue until one starts`;
   const ahead = standing.heldByScheduler + standing.queuedAhead;
-  return `waiting for the scheduler to take it: ${ahead} ${ahead === 1 ? 'job' : 'jobs'} ahead (${standing.heldByScheduler} held by the scheduler, ${standing.queuedAhead} queued)`;
+  const jobsAhead = `${ahead} ${ahead === 1 ? 'job' : 'jobs'} ahead`;
+  if (standing.reason !== undefined) return `${standing.reason}; ${jobsAhead}`;
+  return `waiting for the scheduler to take it: ${jobsAhead} (${standing.heldByScheduler} held by the scheduler, ${standing.queuedAhead} queued)`;
 }
 
 function positionOf(job: QueuedJobFacts, run: RunRecord, standing: QueueStanding | undefined): number | null {
@@ -87,9 +91,10 @@ function positionOf(job: QueuedJobFacts, run: RunRecord, standing: QueueStanding
 
 function placementOf(run: RunRecord): JobView['placement'] {
   if (!run.gpu || run.vramMb === undefined) return null;
-  if (run.server === undefined) return { gpu: run.gpu, vramMb: run.vramMb };
+  const box = run.box !== undefined ? { box: run.box } : {};
+  if (run.server === undefined) return { gpu: run.gpu, vramMb: run.vramMb, ...box };
   const gpus = run.serverGpus ? run.serverGpus.split(',') : [];
-  return { gpu: gpus.length === 1 ? gpus[0]! : null, vramMb: 0, server: run.server };
+  return { gpu: gpus.length === 1 ? gpus[0]! : null, vramMb: 0, server: run.server, ...box };
 }
 
 function costOf(run: RunRecord, status: JobStatus, context: ViewContext): Cost {

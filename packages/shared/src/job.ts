@@ -120,6 +120,7 @@ export const Placement = z.object({
   gpu: z.string().nullable().describe('The GPU it runs on; null on a CPU solve server, or a cuOpt server with several GPUs (it picks one).'),
   vramMb: z.number().int().nonnegative().describe('VRAM reserved for it; 0 on a solve server, whose memory is its own.'),
   server: z.string().optional().describe('The solve server it was sent to.'),
+  box: z.string().optional().describe('The box whose scheduler placed it (added in 0.3): `gpu` is that box’s GPU.'),
 });
 export type Placement = z.infer<typeof Placement>;
 

@@ -16,6 +16,14 @@ export function bullmqKey(kind: string, suffix: string): string {
 /** Pub/sub channel on which API replicas announce cancelled job ids to every scheduler. */
 export const CANCEL_CHANNEL = 'gpuq:cancel';
 
+/** Pub/sub channel per kind: its queue may have a job a box can take now (added, released, retried, a box drained). */
+export function queueChangedChannel(kind: string): string {
+  return `gpuq:queue:${kind}:changed`;
+}
+
+/** Pub/sub channel on which admins' drain and undrain of a box reach its scheduler at once. */
+export const BOX_CONTROL_CHANNEL = 'gpuq:box-control';
+
 /** The BullMQ queue of webhook deliveries, worked by the API replicas. */
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -26,6 +34,10 @@ export const keys = {
   jobCancel: (jobId: string): string => `gpuq:job:${jobId}:cancel`,
   /** JSON snapshot of one box's GPU inventory, written by its active scheduler on every change. */
   inventory: (boxId: string): string => `gpuq:box:${boxId}:inventory`,
+  /** Set by an admin: the box finishes what it runs and takes nothing new (JSON: when, who, why). */
+  boxDrain: (boxId: string): string => `gpuq:box:${boxId}:drain`,
+  /** What each job waiting in a kind's queue needs (job id → JSON), as the first box to read it worked out. */
+  queueNeeds: (kind: string): string => `gpuq:queue:${kind}:needs`,
   /** The active scheduler's lease for one GPU box: its id, with a TTL it keeps renewing. */
   schedulerLease: (boxId: string): string => `gpuq:box:${boxId}:lease`,
   /** A counter bumped on every takeover: the fencing token every state change of that box checks. */

@@ -59,6 +59,10 @@ export const RunRecord = z.object({
   server: z.string().optional(),
   /** That server's GPUs, comma-separated; empty for a CPU server. */
   serverGpus: z.string().optional(),
+  /** Added in 0.3: the box whose scheduler holds or runs the attempt; only that box re-attaches to it. */
+  box: z.string().optional(),
+  /** Added in 0.3: that box's fencing token when it took the attempt. */
+  fence: z.coerce.number().int().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

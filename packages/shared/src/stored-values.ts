@@ -22,3 +22,7 @@ export function parseStored<T>(schema: z.ZodType<T>, text: string | null | undef
   const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
+
+/** keys.boxDrain: an admin drained the box (maintenance): when, who and why. */
+export const BoxDrainMark = z.object({ at: z.number().int(), by: z.string(), reason: z.string() });
+export type BoxDrainMark = z.infer<typeof BoxDrainMark>;

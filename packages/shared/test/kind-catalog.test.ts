@@ -23,6 +23,7 @@ describe('placementNeedOf', () => {
       source: 'model',
       configField: 'kinds.inference.models.large.vramMb',
       gpus: ['gpu2'],
+      model: 'large',
     });
     expect(placementNeedOf('inference', { input: { model: 'default', texts: ['a'] } }, config)).toMatchObject({ vramMb: 3_000, source: 'default' });
   });
@@ -34,6 +35,7 @@ describe('placementNeedOf', () => {
       estimateMb: 40_000,
       source: 'declared',
       gpus: ['gpu2'],
+      model: 'large',
     });
   });
 

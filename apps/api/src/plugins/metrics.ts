@@ -4,8 +4,7 @@
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SchedulerHeartbeat } from '@gpuq/shared';
-import type { Logger } from '@gpuq/runtime';
-import { readSchedulerState } from '../scheduler-state.js';
+import { readBoxStates, type Logger } from '@gpuq/runtime';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,7 +69,7 @@ export const metricsPlugin = fp(
     const metrics = createApiMetrics();
     app.decorate('apiMetrics', metrics);
     // The redis plugin registers after this one: its connection is looked up at scrape time.
-    metrics.setHeartbeatSource(async () => (app.hasDecorator('redis') ? (await readSchedulerState(app.redis)).heartbeats : {}));
+    metrics.setHeartbeatSource(async () => (app.hasDecorator('redis') ? (await readBoxStates(app.redis)).heartbeats : {}));
     app.addHook('onResponse', async (request, reply) => {
       // The route's pattern, never the raw URL: bounded labels.
       const route = request.routeOptions.url ?? 'unmatched';

@@ -2,11 +2,10 @@
 import fp from 'fastify-plugin';
 import type { RedisOptions } from 'bullmq';
 import type { GpuqConfig } from '@gpuq/shared';
-import type { Logger } from '@gpuq/runtime';
 import { BatchStore } from '../batch-store.js';
 import { JobEvents } from '../job-events.js';
 import { JobStore } from '../job-store.js';
-import { SchedulerStateCache } from '../scheduler-state.js';
+import { BoxStatesCache, type Logger } from '@gpuq/runtime';
 import { WebhookDeliveries } from '../webhooks/delivery.js';
 
 declare module 'fastify' {
@@ -14,7 +13,7 @@ declare module 'fastify' {
     jobs: JobStore;
     batches: BatchStore;
     jobEvents: JobEvents;
-    schedulerState: SchedulerStateCache;
+    schedulerState: BoxStatesCache;
     webhooks: WebhookDeliveries;
   }
 }
@@ -30,7 +29,7 @@ export interface StoresOptions {
 export const storesPlugin = fp<StoresOptions>(
   async (app, options) => {
     const log = app.log as Logger;
-    const schedulerState = new SchedulerStateCache(app.redis);
+    const schedulerState = new BoxStatesCache(app.redis);
     const webhooks: WebhookDeliveries = new WebhookDeliveries({
       connection: options.connection,
       redis: app.redis,

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { GpusView, KINDS, SystemStatus } from '@gpuq/shared';
 import { API_VERSION } from '../plugins/swagger.js';
-import { HEARTBEAT_STALE_MS, readSchedulerState } from '../scheduler-state.js';
+import { HEARTBEAT_STALE_MS, readBoxStates } from '@gpuq/runtime';
 import { errorResponses } from './error-responses.js';
 
 export const systemRoutes: FastifyPluginAsync = async (fastify) => {
@@ -20,8 +20,8 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async () => {
-      const state = await readSchedulerState(app.redis);
-      return { boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers }) => ({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers })) };
+      const state = await readBoxStates(app.redis);
+      return { boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers, drainedReason }) => ({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers, drainedReason })) };
     },
   );
 
@@ -37,7 +37,7 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async () => {
       const now = Date.now();
-      const state = await readSchedulerState(app.redis, now);
+      const state = await readBoxStates(app.redis, now);
       const queues: SystemStatus['queues'] = {};
       for (const kind of KINDS) {
         const counts = await app.queues.get(kind)!.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');

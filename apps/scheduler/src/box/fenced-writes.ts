@@ -1,8 +1,7 @@
 // Writes that only the active scheduler of a box may make: each checks, inside Redis, that the
 // box's fencing token is still the one this scheduler got when it took the lease. A scheduler
 // that was paused past its lease finds its writes refused instead of overwriting its successor's.
-import { createHash } from 'node:crypto';
-import type { Redis } from '@gpuq/runtime';
+import { RedisScript, type Redis } from '@gpuq/runtime';
 
 const FENCED_WRITE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -27,8 +26,7 @@ if op.read and #op.read > 0 then return {1, redis.call('HMGET', KEYS[2], unpack(
 return {1, {}}
 `;
 
-/** Sent by its SHA1 (EVALSHA): the script's text once per Redis, not with every write. */
-const FENCED_WRITE_SHA = createHash('sha1').update(FENCED_WRITE).digest('hex');
+const FENCED_WRITE_SCRIPT = new RedisScript(FENCED_WRITE);
 
 export interface FencedOp {
   /** Hash fields to delete, then to set. */
@@ -67,12 +65,7 @@ export class FencedWriter {
   async write(key: string, op: FencedOp): Promise<Array<string | null>> {
     const fence = this.fence();
     if (fence === undefined) throw new FencedOutError();
-    const args = [2, this.fenceKey, key, String(fence), JSON.stringify(op)] as const;
-    const applied = await this.redis.evalsha(FENCED_WRITE_SHA, ...args).catch((err: Error) => {
-      // A Redis that has not seen the script yet (new, restarted, flushed): EVAL loads it.
-      if (err.message.startsWith('NOSCRIPT')) return this.redis.eval(FENCED_WRITE, ...args);
-      throw err;
-    });
+    const applied = await FENCED_WRITE_SCRIPT.run(this.redis, [this.fenceKey, key], [String(fence), JSON.stringify(op)]);
     if (!Array.isArray(applied) || applied[0] !== 1) throw new FencedOutError();
     return (applied[1] as Array<string | null> | undefined) ?? [];
   }

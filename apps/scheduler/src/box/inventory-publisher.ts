@@ -23,6 +23,12 @@ export interface InventorySource {
   unavailableKinds: () => Record<string, string>;
   heldOf: (kind: string) => number;
   solveServers: SolveServers | undefined;
+  /** The GPUs each kind may use on this box, for kinds narrowed to some (a kind on solve servers is not listed). */
+  kindGpus: Record<string, string[]>;
+  /** The GPUs each pinned inference model's server runs on. */
+  modelGpus: Record<string, string[]>;
+  /** Why an admin drained the box, while it is. */
+  drainedReason: () => string | undefined;
 }
 
 export class InventoryPublisher {
@@ -82,6 +88,7 @@ export class InventoryPublisher {
           drainedReason: c.drainedReason ?? null,
           utilizationPercent: readout?.utilizationPercent ?? null,
           temperatureC: readout?.temperatureC ?? null,
+          busyUntil: ledger.busyUntil(c.id) ?? null,
         };
       }),
       solveServers: (this.source.solveServers?.servers ?? []).map((server) => {
@@ -96,6 +103,9 @@ export class InventoryPublisher {
           unavailableReason: slots?.drainedReason ?? null,
         };
       }),
+      kindGpus: this.source.kindGpus,
+      modelGpus: this.source.modelGpus,
+      drainedReason: this.source.drainedReason() ?? null,
     };
   }
 

@@ -4,6 +4,8 @@ import { DEFAULT_SIMULATED_GPUS, type GpuDeclaration } from '@gpuq/shared';
 
 export interface GpuSpec {
   id: string;
+  /** How people know it, in reasons and logs: the live scheduler names it `box/id`. */
+  label?: string;
   totalMb: number;
   uuid?: string;
   name?: string;

@@ -15,6 +15,8 @@ export interface Reservation {
 /** One GPU as placement sees it. */
 export interface GpuCapacity {
   id: string;
+  /** How people know it: `box-a/gpu0` where boxes share a queue; the id otherwise. */
+  label: string;
   totalMb: number;
   headroomMb: number;
   notOursMb: number;
@@ -117,6 +119,7 @@ export class VramLedger {
     const usableMb = Math.max(0, g.spec.totalMb - g.notOursMb - headroomMb);
     return {
       id: g.spec.id,
+      label: g.spec.label ?? g.spec.solveServer ?? g.spec.id,
       totalMb: g.spec.totalMb,
       headroomMb,
       notOursMb: g.notOursMb,
@@ -155,6 +158,13 @@ export class VramLedger {
 
   allReservations(): Reservation[] {
     return [...this.reservations.values()];
+  }
+
+  /** When the jobs reserved on the GPU now end at the latest; undefined while it holds none. */
+  busyUntil(gpuId: string): number | undefined {
+    let until: number | undefined;
+    for (const jobId of this.gpus.get(gpuId)?.jobs ?? []) until = Math.max(until ?? 0, this.reservations.get(jobId)!.endsBy);
+    return until;
   }
 
   reservationsOn(gpuId: string): Reservation[] {

@@ -39,21 +39,21 @@ function whyNot(gpus: readonly GpuCapacity[], vramMb: number, options: Placement
   if (gpus.length === 0) return 'no GPU is allowed for this kind';
   if (gpus.every((g) => g.solveServer !== undefined)) return whyNoServer(gpus, options);
   const open = gpus.filter((g) => g.drainedReason === undefined);
-  if (open.length === 0) return `every GPU it may use is drained (${gpus.map((g) => `${g.id}: ${g.drainedReason}`).join('; ')})`;
+  if (open.length === 0) return `every GPU it may use is drained (${gpus.map((g) => `${g.label}: ${g.drainedReason}`).join('; ')})`;
   const withRoom = open.filter((g) => g.freeMb >= vramMb);
   if (withRoom.length > 0) {
     return `every GPU with ${vramMb} MiB free already runs its limit of ${options.maxJobsPerGpu} jobs`;
   }
   const largest = open.reduce((a, b) => (b.freeMb > a.freeMb ? b : a));
-  return `needs ${vramMb} MiB; largest free is ${Math.max(0, largest.freeMb)} MiB on ${largest.id}`;
+  return `needs ${vramMb} MiB; largest free is ${Math.max(0, largest.freeMb)} MiB on ${largest.label}`;
 }
 
 /** Every solve server that takes the job is down or busy: say which, and how busy. */
 function whyNoServer(servers: readonly GpuCapacity[], options: PlacementOptions): string {
   const states = servers.map((s) => {
-    if (s.drainedReason !== undefined) return `${s.solveServer} is unavailable (${s.drainedReason})`;
+    if (s.drainedReason !== undefined) return `${s.label} is unavailable (${s.drainedReason})`;
     const max = maxJobsOn(s, options);
-    return `${s.solveServer} is solving ${s.jobs} of ${max} at a time`;
+    return `${s.label} is solving ${s.jobs} of ${max} at a time`;
   });
   return `waiting for a solve server: ${states.join('; ')}`;
 }

@@ -69,6 +69,10 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     return this.ledger.release(jobId);
   }
 
+  private labelOf(gpuId: string): string {
+    return this.ledger.capacity(gpuId)?.label ?? gpuId;
+  }
+
   isStarving(job: T, now: number): boolean {
     return now - job.submittedAt >= this.options.starvationAfterMs;
   }
@@ -128,7 +132,7 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     if (isStarving) {
       reservedFor = this.reserveFuture(job, capacities.filter((g) => g.drainedReason === undefined).map((g) => g.id), timelines, now);
       if (reservedFor) {
-        reason += `; waiting ${minutes(now - job.submittedAt)}, so ${reservedFor.gpu} is reserved for it: new jobs start there only if they cannot delay it (it starts by ${minutes(reservedFor.startsAt - now)} from now at the latest)`;
+        reason += `; waiting ${minutes(now - job.submittedAt)}, so ${this.labelOf(reservedFor.gpu)} is reserved for it: new jobs start there only if they cannot delay it (it starts by ${minutes(reservedFor.startsAt - now)} from now at the latest)`;
       }
     }
     return { type: 'wait', job, reason, ahead: 0, ...(reservedFor ? { reservedFor } : {}) };
@@ -162,7 +166,7 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     const ignoringReservations = place(capacities, job.vramMb, { policy: this.options.packing, maxJobsPerGpu: this.options.maxJobsPerGpu });
     if (!ignoringReservations.ok) return ignoringReservations.reason;
     const holder = timelines.get(ignoringReservations.gpu)!.intervals.find((iv) => iv.reservedFor && iv.start >= now)?.reservedFor;
-    return `fits on ${ignoringReservations.gpu}, but it is reserved for ${holder ?? 'a job that has waited longer'} and this job (up to ${minutes(job.runBoundMs)}) could delay it`;
+    return `fits on ${this.labelOf(ignoringReservations.gpu)}, but it is reserved for ${holder ?? 'a job that has waited longer'} and this job (up to ${minutes(job.runBoundMs)}) could delay it`;
   }
 
   private reserveFuture(job: T, gpuIds: string[], timelines: GpuTimelines, now: number): FutureReservation | undefined {

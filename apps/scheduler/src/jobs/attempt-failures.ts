@@ -1,7 +1,7 @@
 // How an attempt ends when it does not succeed: recorded with its code and reason, retried by
 // BullMQ with backoff while attempts remain and retrying can help, counted, and announced.
 import { UnrecoverableError } from 'bullmq';
-import { CANCELLED_ON_REQUEST } from '@gpuq/shared';
+import { canEverRunOn, CANCELLED_ON_REQUEST, placementNeedOf } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import type { Reservation } from '../core/ledger.js';
 import { JobFailure } from '../executors/executor.js';
@@ -12,7 +12,7 @@ import { queueOf, type SchedulerServices } from './services.js';
 /** The job fields a failure needs; `data` is absent when the job's data could not be read. */
 export type FailingJob = Pick<HeldJob, 'id' | 'kind' | 'job' | 'token'> & { data?: Pick<HeldJob['data'], 'webhookUrl'> };
 
-type FailureServices = Pick<SchedulerServices, 'queues' | 'records' | 'metrics' | 'webhooks' | 'config'>;
+type FailureServices = Pick<SchedulerServices, 'queues' | 'records' | 'metrics' | 'webhooks' | 'config' | 'announceQueueChanged'>;
 
 /** A user's cancel, as every place that ends a job for it words it. */
 export const cancelledOnRequest = () => new JobFailure(CANCELLED_ON_REQUEST.code, CANCELLED_ON_REQUEST.message, false);
@@ -29,8 +29,12 @@ export async function failAttempt(services: FailureServices, held: FailingJob, f
   const isRecorded = await queueOf(services, held.kind).fail(job, held.token, error);
   await records.notify(held.id).catch(() => undefined);
   if (isRecorded && !willRetry) await webhooks.jobEnded(held.id, held.data?.webhookUrl);
-  if (willRetry) metrics.retries.inc({ kind: held.kind });
-  else {
+  if (willRetry) {
+    metrics.retries.inc({ kind: held.kind });
+    // Back in the queue (now, or after its backoff): any box may take it.
+    services.announceQueueChanged(held.kind);
+  } else {
+    void queueOf(services, held.kind).forgetNeed(held.id).catch(() => undefined);
     metrics.failures.inc({ kind: held.kind, code: failure.code });
     await countJobEnd(services, held, failure.code === 'cancelled' ? 'cancelled' : 'failed', seconds);
   }
@@ -58,16 +62,27 @@ export async function countJobEnd(
 
 /**
  * Out of GPU memory: the next attempt needs more than this GPU can ever give, so it goes to a
- * larger one; with none on this box, retrying cannot help.
+ * larger one, on this box or another (the queue's need says so to every box); with none on any
+ * box, retrying cannot help.
  */
 export async function failOutOfMemory(services: SchedulerServices, held: HeldJob, reservation: Reservation, failure: JobFailure, log: Logger, spent: Spent): Promise<void> {
   const { core, devices, records } = services;
   const minVramMb = core.ledger.largestCapacityMb(new Set([reservation.gpu])) + 1;
-  const largest = core.ledger.largestCapacityMb(held.devices ?? devices.get(held.kind));
-  if (largest < minVramMb) {
-    await failAttempt(services, held, new JobFailure('gpu_out_of_memory', `${failure.message}; no GPU here has more memory`, false), log, spent);
+  const largestHere = core.ledger.largestCapacityMb(held.devices ?? devices.get(held.kind));
+  const where = largestHere >= minVramMb ? 'here' : await largerGpuElsewhere(services, held, minVramMb);
+  if (where === undefined) {
+    await failAttempt(services, held, new JobFailure('gpu_out_of_memory', `${failure.message}; no GPU on any box has more memory`, false), log, spent);
     return;
   }
   await records.needsAtLeast(held.id, minVramMb).catch((err) => log.warn({ err }, 'could not record the VRAM the retry needs'));
-  await failAttempt(services, held, new JobFailure('gpu_out_of_memory', `${failure.message}; retrying on a GPU with more memory`, true), log, spent);
+  const on = where === 'here' ? '' : ` (${where} has one)`;
+  await failAttempt(services, held, new JobFailure('gpu_out_of_memory', `${failure.message}; retrying on a GPU with more memory${on}`, true), log, spent);
+}
+
+/** Another box that is up with a GPU of at least `minVramMb` the job may use, if there is one. */
+async function largerGpuElsewhere(services: SchedulerServices, held: HeldJob, minVramMb: number): Promise<string | undefined> {
+  const kindNeed = placementNeedOf(held.data.kind, { input: held.data.input }, services.config);
+  const need = { type: 'vram', vramMb: minVramMb, estimateMb: minVramMb, source: 'declared', ...(kindNeed.type === 'vram' && kindNeed.model !== undefined ? { model: kindNeed.model } : {}) } as const;
+  const states = await services.boxStates.get().catch(() => undefined);
+  return states?.inventories.find((box) => box.boxId !== services.boxId && canEverRunOn(box, held.kind, need))?.boxId;
 }

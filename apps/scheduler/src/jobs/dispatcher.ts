@@ -65,6 +65,8 @@ export class Dispatcher {
     if (end === 'not-attached' || end === 'not-started') this.placeAgain(held, end);
     this.services.requestPublish();
     this.services.requestPlan();
+    // Its GPU is free: this box may take another job from the queue.
+    this.services.requestClaim();
   }
 
   /** Stops a running attempt; false when the job does not run here. */

@@ -3,6 +3,7 @@
 // running, and, for a pipeline kind, its CPU stage run first (holding no GPU meanwhile).
 import type { Job } from 'bullmq';
 import { JobData } from '@gpuq/shared';
+import type { Claim } from '../core/claim-choice.js';
 import { JobFailure, type Executor } from '../executors/executor.js';
 import { cancelledOnRequest, failAttempt } from './attempt-failures.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -17,10 +18,15 @@ export class Intake {
     private readonly dispatcher: Dispatcher,
   ) {}
 
-  /** A job fetched and locked with `token` from `kind`'s queue. */
-  async take(kind: string, job: Job, token: string): Promise<void> {
+  /** A job claimed from `kind`'s queue and locked with `token`, for the reason it was claimed. */
+  async take(kind: string, job: Job, token: string, claim: Pick<Claim, 'reason' | 'why'>): Promise<void> {
     const { services } = this;
     const parsed = JobData.safeParse(job.data);
+    if (claim.reason === 'never-fits') {
+      const failing = { id: job.id!, kind, job, token, ...(parsed.success ? { data: parsed.data } : {}) };
+      await failAttempt(services, failing, new JobFailure('never_fits', claim.why ?? 'no box can run it', false), services.log);
+      return;
+    }
     if (!parsed.success || parsed.data.kind !== kind) {
       const message = `the job's stored data is not a valid ${kind} job: ${parsed.error?.issues[0]?.message ?? 'wrong kind'}`;
       await failAttempt(services, { id: job.id!, kind, job, token }, new JobFailure('internal', message, false), services.log);
@@ -35,7 +41,7 @@ export class Intake {
       return;
     }
     // A previous attempt whose scheduler died may still be running on its worker: continue it.
-    const previous = reattachmentOf(run, (id) => services.core.ledger.spec(id) !== undefined);
+    const previous = reattachmentOf(run, (id) => services.core.ledger.spec(id) !== undefined, services.boxId);
     if (previous) {
       this.reattach(held, previous);
       return;

@@ -2,7 +2,7 @@
 // core, the box's Redis adapters, the GPU probes, each kind's queue and executor, and the two
 // wake-ups (a placement pass, an inventory publish) that every event ends in.
 import type { GpuqConfig } from '@gpuq/shared';
-import type { Logger } from '@gpuq/runtime';
+import type { BoxStatesCache, Logger } from '@gpuq/runtime';
 import type { Lease } from '../box/lease.js';
 import type { SchedulerCore } from '../core/scheduler-core.js';
 import type { Executor } from '../executors/executor.js';
@@ -18,6 +18,8 @@ import type { WebhookOutbox } from '../queue/webhook-outbox.js';
 import type { HeldJob } from './held-job.js';
 
 export interface SchedulerServices {
+  /** The box this scheduler runs: every record it writes names it. */
+  boxId: string;
   config: GpuqConfig;
   log: Logger;
   metrics: SchedulerMetrics;
@@ -35,10 +37,16 @@ export interface SchedulerServices {
   estimator: VramEstimator;
   webhooks: WebhookOutbox;
   solveServers: SolveServers | undefined;
+  /** What every box published (read at most once a second). */
+  boxStates: BoxStatesCache;
   /** A placement pass soon: the wake-ups of one event-loop turn share one pass. */
   requestPlan(): void;
   /** The box's inventory published soon (paced). */
   requestPublish(): void;
+  /** A pass over the shared queues for jobs this box can take now (coalesced). */
+  requestClaim(): void;
+  /** Tells every box a kind's queue changed (a job returned or retried): one may take it now. */
+  announceQueueChanged(kind: string): void;
   /** Frees a job's reservation before its attempt ends (a pipeline's last stage runs on the CPU), and wakes placement. */
   releaseGpu(jobId: string): void;
 }

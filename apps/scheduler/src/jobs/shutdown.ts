@@ -6,14 +6,17 @@ import type { Dispatcher } from './dispatcher.js';
 import { queueOf, type SchedulerServices } from './services.js';
 
 /** Every job waiting in the window, back to its queue as if never fetched. */
-export async function returnHeldJobs(services: Pick<SchedulerServices, 'core' | 'queues'>): Promise<void> {
+export async function returnHeldJobs(services: Pick<SchedulerServices, 'core' | 'queues' | 'announceQueueChanged'>): Promise<void> {
   const { core } = services;
+  const held = core.window.ordered();
   await Promise.allSettled(
-    core.window.ordered().map((job) => {
+    held.map((job) => {
       core.drop(job.id);
       return queueOf(services, job.kind).release(job.job, job.token);
     }),
   );
+  // Another box may take them now.
+  for (const kind of new Set(held.map((job) => job.kind))) services.announceQueueChanged(kind);
 }
 
 /** Lets running attempts finish for up to `graceMs`, then hands the rest over still running. */
@@ -32,9 +35,10 @@ export async function handOverRunning(dispatcher: Dispatcher, graceMs: number, l
  * logged, then thrown together. `isClean`: the queues' Redis state may be touched (not after the
  * lease was lost).
  */
-export async function shutDownServices(services: SchedulerServices, isClean: boolean): Promise<void> {
+export async function shutDownServices(services: SchedulerServices, isClean: boolean, more: Array<[string, () => unknown]> = []): Promise<void> {
   const { metrics, monitor, health, cancels, webhooks, queues, executors, log } = services;
   const steps: Array<[string, () => unknown]> = [
+    ...more,
     ['metrics', () => metrics.isActive.set(0)],
     ['gpu monitor', () => monitor?.stop()],
     ['gpu health', () => health.close()],

@@ -1,32 +1,34 @@
-// One kind's BullMQ queue, fetched manually: a blocking fetch whenever the window has room (so a
-// new job wakes the scheduler at once, with no polling), one lock per job renewed while the
-// scheduler holds or runs it, and completion or failure with that job's own token.
+// One kind's BullMQ queue, shared by every box: jobs taken by fit (job-claims.ts, ADR 0004), one
+// lock per job renewed while this scheduler holds or runs it, completion or failure with that
+// job's own token, and BullMQ's stalled check, which returns the jobs of a box that died.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
 import { BULLMQ_PREFIX, queueName } from '@gpuq/shared';
-import type { Logger } from '@gpuq/runtime';
+import type { Logger, Redis } from '@gpuq/runtime';
+import { JobClaims, type Peek } from './job-claims.js';
 
 export interface KindQueueOptions {
   kind: string;
   connection: RedisOptions;
+  /** This scheduler's own connection, for the claim scripts. */
+  redis: Redis;
+  /** Named in the jobs it takes (BullMQ's processedBy). */
+  schedulerId: string;
   lockDurationMs: number;
-  /** Whether the window may take another job of this kind. */
-  hasRoom: () => boolean;
-  /** A job fetched and locked with `token`. */
-  onJob: (job: Job, token: string) => void;
   /** Jobs whose locks could not be renewed: someone else may own them now. */
   onLockLost: (jobIds: string[]) => void;
+  /** Jobs the stalled check returned to the queue (their scheduler died): any box may take them. */
+  onStalled: (jobId: string) => void;
   log: Logger;
 }
 
 export class KindQueue {
   private readonly worker: Worker;
-  /** For reads (active jobs after a takeover, depth for metrics), apart from the fetching worker. */
+  /** For reads (active jobs after a takeover, depth for metrics), apart from the worker that holds the locks. */
   private readonly queue: Queue;
   private readonly locks = new Map<string, string>();
+  private readonly claims: JobClaims;
   private closing = false;
-  private wakeFetcher: (() => void) | undefined;
-  private fetchLoopDone: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KindQueueOptions) {
@@ -41,6 +43,8 @@ export class KindQueue {
       maxStalledCount: 3,
     });
     this.worker.on('error', (err) => options.log.error({ err, kind: options.kind }, 'queue worker error'));
+    this.worker.on('stalled', (jobId) => options.onStalled(jobId));
+    this.claims = new JobClaims(options.redis, options.kind, this.worker, options.schedulerId);
     this.queue = new Queue(queueName(options.kind), { connection: options.connection, prefix: BULLMQ_PREFIX });
     this.queue.on('error', (err) => options.log.warn({ err, kind: options.kind }, 'queue connection error'));
   }
@@ -58,55 +62,46 @@ export class KindQueue {
     return true;
   }
 
-  /** Jobs not yet fetched, by BullMQ state. */
+  /** Jobs no box has taken yet, by BullMQ state. */
   async depth(): Promise<Record<'waiting' | 'prioritized' | 'delayed', number>> {
     const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
     return { waiting: counts.waiting ?? 0, prioritized: counts.prioritized ?? 0, delayed: counts.delayed ?? 0 };
   }
 
-  /** Connects and starts renewing locks; fetching starts separately, after any takeover adopted its jobs. */
+  /** Connects and starts renewing locks. */
   async start(): Promise<void> {
     await Promise.all([this.worker.waitUntilReady(), this.queue.waitUntilReady()]);
     this.renewTimer = setInterval(() => void this.renewLocks(), Math.floor(this.options.lockDurationMs / 3));
   }
 
-  async startFetching(): Promise<void> {
-    // Jobs locked by a scheduler that died return to the queue when their locks expire.
+  /** Starts BullMQ's stalled check: jobs whose scheduler died come back when their locks lapse. */
+  async startStalledCheck(): Promise<void> {
     await this.worker.startStalledCheckTimer();
-    this.fetchLoopDone = this.fetchLoop();
   }
 
-  /** Called when the window frees a slot. */
-  notifyRoom(): void {
-    const wake = this.wakeFetcher;
-    this.wakeFetcher = undefined;
-    wake?.();
+  /** The head of the queue, for choosing what to take (after due retries moved back into it). */
+  peek(limit: number): Promise<Peek> {
+    return this.claims.peek(limit);
   }
 
-  private async fetchLoop(): Promise<void> {
-    const { log, kind } = this.options;
-    let failures = 0;
-    while (!this.closing) {
-      if (!this.options.hasRoom()) {
-        await new Promise<void>((resolve) => (this.wakeFetcher = resolve));
-        continue;
-      }
-      const token = randomUUID();
-      try {
-        // Blocks on Redis until a job arrives; returns undefined when the block times out.
-        const job = await this.worker.getNextJob(token, { block: true });
-        failures = 0;
-        if (!job) continue;
-        this.locks.set(job.id!, token);
-        if (this.closing) await this.release(job, token);
-        else this.options.onJob(job, token);
-      } catch (err) {
-        if (this.closing) break;
-        failures++;
-        log.error({ err, kind }, 'fetching the next job failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 5_000)));
-      }
-    }
+  /** Takes these jobs where they still wait, each locked with a token of its own; the jobs it got, with their tokens. */
+  async claim(ids: readonly string[]): Promise<Array<{ job: Job; token: string }>> {
+    if (this.closing || ids.length === 0) return [];
+    const tokens = new Map(ids.map((id) => [id, randomUUID()]));
+    const jobs = await this.claims.claim([...tokens].map(([id, token]) => ({ id, token })), this.options.lockDurationMs);
+    return jobs.map((job) => {
+      const token = tokens.get(job.id!)!;
+      this.locks.set(job.id!, token);
+      return { job, token };
+    });
+  }
+
+  storeNeeds(needs: ReadonlyMap<string, string>): Promise<void> {
+    return this.claims.storeNeeds(needs);
+  }
+
+  forgetNeed(jobId: string): Promise<void> {
+    return this.claims.forgetNeeds([jobId]);
   }
 
   private async renewLocks(): Promise<void> {
@@ -150,7 +145,7 @@ export class KindQueue {
     }
   }
 
-  /** Returns a held job to the queue at once, as if it had never been fetched. */
+  /** Returns a held job to the queue at once, as if it had never been taken. */
   async release(job: Job, token: string): Promise<void> {
     try {
       await job.moveToWait(token);
@@ -161,25 +156,22 @@ export class KindQueue {
     }
   }
 
-  /** Stops taking jobs; a job that arrives meanwhile goes straight back. Locks stay renewed. */
-  stopFetching(): void {
+  /** Takes no more jobs. Locks stay renewed. */
+  stopTaking(): void {
     this.closing = true;
-    this.notifyRoom();
   }
 
-  /** After stopFetching and after every held job was released or finished. */
+  /** After stopTaking and after every held job was released or finished. */
   async close(): Promise<void> {
-    this.stopFetching();
+    this.stopTaking();
     clearInterval(this.renewTimer);
-    // Closing the worker ends the blocking fetch.
     await this.worker.close(true);
-    await this.fetchLoopDone;
     await this.queue.close();
   }
 
   /** Stops without touching Redis state: for a scheduler that lost its lease. */
   async abandon(): Promise<void> {
-    this.stopFetching();
+    this.stopTaking();
     clearInterval(this.renewTimer);
     this.locks.clear();
     await Promise.allSettled([this.worker.close(true), this.queue.close()]);

@@ -24,6 +24,9 @@ export class RunRecords {
   constructor(
     private readonly redis: Redis,
     private readonly writer: FencedWriter,
+    /** The box whose attempts these are; and its fencing token now. */
+    private readonly boxId: string,
+    private readonly fence: () => number | undefined,
   ) {}
 
   async read(jobId: string): Promise<RunRecord> {
@@ -34,7 +37,7 @@ export class RunRecords {
   /** Fetched and locked with `token`: kept so a successor can adopt the lock after a crash. */
   async held(jobId: string, attempt: number, token: string): Promise<void> {
     this.lastReason.delete(jobId);
-    await this.write(jobId, { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token }), persist: true });
+    await this.write(jobId, { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token, ...this.owner() }), persist: true });
   }
 
   /** Writes the reason only when it (or the position) changed since the last write. */
@@ -52,7 +55,7 @@ export class RunRecords {
     this.lastReason.delete(jobId);
     await this.write(jobId, {
       del: ['pendingReason', 'ahead', 'handle', 'finishedAt', 'progress', 'server', 'serverGpus'],
-      set: runRecordFields({ phase: 'running', ...fields }),
+      set: runRecordFields({ phase: 'running', ...fields, ...this.owner() }),
       persist: true,
     });
   }
@@ -92,6 +95,12 @@ export class RunRecords {
   /** The next attempt must reserve at least this much (it ran out of memory on a smaller GPU). */
   async needsAtLeast(jobId: string, minVramMb: number): Promise<void> {
     await this.write(jobId, { set: runRecordFields({ minVramMb }) });
+  }
+
+  /** The box that holds the attempt, and its fence: only that box re-attaches to it. */
+  private owner(): { box: string; fence?: number } {
+    const fence = this.fence();
+    return { box: this.boxId, ...(fence !== undefined ? { fence } : {}) };
   }
 
   forget(jobId: string): void {

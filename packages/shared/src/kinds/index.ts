@@ -8,3 +8,4 @@ export * from './solve/solve-request.js';
 export * from './solve/mps.js';
 export * from './solve/vrp.js';
 export * from './solve/solve-input.js';
+export * from './queued-need.js';

@@ -78,7 +78,7 @@ export const inferenceKind: KindSpec<InferenceInput> = {
   },
   need({ input, requestedVramMb }, config) {
     const model = inferenceModelOf(input, config);
-    const gpus = model?.gpus ? { gpus: model.gpus } : {};
+    const gpus = { ...(model?.gpus ? { gpus: model.gpus } : {}), model: input.model };
     if (model?.vramMb !== undefined) {
       return vramNeed(requestedVramMb, { vramMb: model.vramMb, source: 'model', configField: `kinds.inference.models.${input.model}.vramMb`, ...gpus });
     }

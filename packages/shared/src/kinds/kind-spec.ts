@@ -33,6 +33,8 @@ export interface VramNeed {
   configField?: string;
   /** The GPUs it may use, when the job narrows them (its model's server runs there). */
   gpus?: readonly string[];
+  /** The inference model it runs: on another box, that box's GPUs for the model count. */
+  model?: string;
 }
 
 /** A solve job that takes a slot of a solve server (kinds.solve.servers) instead of VRAM. */
@@ -59,7 +61,7 @@ export interface KindSpec<Input = unknown> {
 /** A kind's VRAM need when the job declares it, else from `estimate`. */
 export function vramNeed(requestedVramMb: number | undefined, estimate: Omit<VramNeed, 'type' | 'vramMb' | 'estimateMb'> & { vramMb: number }): VramNeed {
   const { vramMb, ...rest } = estimate;
-  const gpus = rest.gpus ? { gpus: rest.gpus } : {};
-  if (requestedVramMb !== undefined) return { type: 'vram', vramMb: requestedVramMb, estimateMb: vramMb, source: 'declared', ...gpus };
+  const narrowed = { ...(rest.gpus ? { gpus: rest.gpus } : {}), ...(rest.model !== undefined ? { model: rest.model } : {}) };
+  if (requestedVramMb !== undefined) return { type: 'vram', vramMb: requestedVramMb, estimateMb: vramMb, source: 'declared', ...narrowed };
   return { type: 'vram', ...rest, vramMb, estimateMb: vramMb };
 }

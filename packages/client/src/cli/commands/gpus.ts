@@ -60,5 +60,7 @@ export function gpuTables(view: GpusView): string {
       ]),
     )}`;
   }
+  const drained = view.boxes.filter((box) => box.drainedReason !== null);
+  if (drained.length > 0) text += `\ndrained boxes (they take no new jobs)\n${drained.map((box) => `  ${box.boxId}: ${box.drainedReason}`).join('\n')}\n`;
   return text;
 }
