@@ -27,6 +27,19 @@ describe('npm run simulate', () => {
     expect(JSON.parse(stdout)).toMatchObject({ gpus: 1, completed: 1, makespanS: 10 });
   });
 
+  it('runs boxes sharing one queue beside one pool of the same GPUs, with --boxes', async () => {
+    const { stdout } = await simulate('--trace', 'traces/mixed-30min.jsonl', '--boxes', '2x(2x24576),1x(1x81920)');
+    const report = JSON.parse(stdout) as { boxes: Array<{ id: string; gpus: number[] }>; manyBoxes: Record<string, unknown>; onePool: Record<string, unknown> };
+    expect(report.boxes).toEqual([
+      { id: 'box0', gpus: [24_576, 24_576] },
+      { id: 'box1', gpus: [24_576, 24_576] },
+      { id: 'box2', gpus: [81_920] },
+    ]);
+    for (const run of [report.manyBoxes, report.onePool]) expect(run).toMatchObject({ jobs: 432, completed: 432, neverFit: 0, stuck: 0, overcommitted: false });
+    expect(Object.keys(report.manyBoxes.ranByBox as object)).toEqual(['box0', 'box1', 'box2']);
+    await expect(simulate('--trace', 'traces/mixed-30min.jsonl', '--boxes', '2x24576')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--boxes takes COUNTx\(GPUS\)/) });
+  });
+
   it('says what is wrong with a bad line or option, and exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gpuq-sim-'));
     writeFileSync(join(dir, 'trace.jsonl'), '{"id":"a","submitAt":0,"kind":"fold","vramMb":-1,"durationS":10}\n');

@@ -2,7 +2,7 @@
 // minute in all; the default: a few minutes on two cores).
 import { parseArgs } from 'node:util';
 
-export const BENCHMARKS = ['submit', 'dispatch', 'throughput', 'packing'] as const;
+export const BENCHMARKS = ['submit', 'dispatch', 'throughput', 'packing', 'boxes'] as const;
 export type Benchmark = (typeof BENCHMARKS)[number];
 
 export class UsageError extends Error {
@@ -43,6 +43,7 @@ export function parseBenchOptions(args: string[]) {
     submit: { durationS: count('duration', 10, 3), connections: count('connections', 32, 32), rounds: count('rounds', 3, 1) },
     dispatch: { jobs: count('dispatch-jobs', 1_000, 200), warmup: quick ? 20 : 50 },
     throughput: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), concurrency: 100 },
+    boxes: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), boxCounts: [1, 2, 4] },
   };
 }
 

@@ -1,6 +1,7 @@
-// The four benchmarks as main.ts runs them: a one-line title saying what is compared, and a run
+// The benchmarks as main.ts runs them: a one-line title saying what is compared, and a run
 // that returns the result (for the JSON) and its markdown table.
 import type { BenchOptions, Benchmark } from './bench-options.js';
+import { benchBoxes, boxesTable } from './boxes.js';
 import { benchDispatch, dispatchTable } from './dispatch.js';
 import { benchPacking, packingTable } from './packing.js';
 import { benchSubmit, submitTable } from './submit.js';
@@ -22,7 +23,7 @@ function section<T>(title: string, run: () => Promise<T> | T, table: (result: T)
 }
 
 export function benchmarks(redisUrl: string, options: BenchOptions): Record<Benchmark, Section> {
-  const { submit, dispatch, throughput } = options;
+  const { submit, dispatch, throughput, boxes } = options;
   return {
     submit: section(
       `1. submit: POST /v1/jobs (key, validation, admission, index) against a bare Fastify route that only calls Queue.add (${submit.durationS} s loads, ${submit.connections} connections, best of ${submit.rounds})`,
@@ -43,6 +44,11 @@ export function benchmarks(redisUrl: string, options: BenchOptions): Record<Benc
       "4. packing: the scheduler's placement core in the simulator under each policy, against exclusive (one job per GPU, as the Kubernetes device plugin allocates)",
       benchPacking,
       packingTable,
+    ),
+    boxes: section(
+      `5. many boxes, one queue: the same backlog of ${boxes.jobs} mixed jobs drained by ${boxes.boxCounts.join(', ')} scheduler processes on one Redis, the ${boxes.gpus} GPUs split between them; Redis's CPU per job shows where it becomes the limit`,
+      () => benchBoxes(redisUrl, boxes),
+      boxesTable,
     ),
   };
 }

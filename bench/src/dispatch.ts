@@ -11,6 +11,7 @@ import { CleanupScope } from './cleanup.js';
 import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
 import { startBullmqWorker, startScheduler } from './consumer-process.js';
 import { gpusOf, writeBenchConfig } from './gpuq-config.js';
+import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
 import { queuedJob, SOLVE_INPUT } from './job-data.js';
 import { epochMs, latency, markdownTable, round, type Latency } from './measure.js';
 import { API_KEY, startApi } from './server-process.js';
@@ -77,6 +78,7 @@ export async function benchDispatch(redisUrl: string, options: { jobs: number; w
     gpuqEvents.on('completed', ({ jobId }) => gpuqCompletions.record(jobId, epochMs()));
     const solveQueue = ignoreErrors(new Queue(queueName('solve'), connection));
     scope.add('gpuq queue', () => solveQueue.close());
+    const gpuqQueues = new Map([['solve' as const, solveQueue]]);
     // The API before the scheduler: the API's port is chosen before it binds it (startServerProcess).
     const api = await startApi(redisUrl, configPath);
     scope.add('the API', () => api.stop());
@@ -112,7 +114,8 @@ export async function benchDispatch(redisUrl: string, options: { jobs: number; w
     const enqueue: Path = {
       submit: async () => {
         const job = queuedJob('solve', config);
-        await solveQueue.add(job.name, job.data, job.opts);
+        // As the API enqueues: the add, the job's need beside it, and the message to the schedulers.
+        await enqueueJobs(gpuqQueues, redis, config, [{ id: job.opts.jobId, data: job.data, need: job.need }]);
         return { id: job.opts.jobId, acceptedAtMs: epochMs() };
       },
       starts: gpuqStarts,

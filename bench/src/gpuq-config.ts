@@ -11,11 +11,12 @@ export function gpusOf(count: number, vramMb: number): GpuDeclaration[] {
   return Array.from({ length: count }, (_, i) => ({ id: `gpu${i}`, vramMb }));
 }
 
-/** Writes the config into a fresh temporary directory: its path, and the config as gpuq reads it. */
-export function writeBenchConfig(gpus: GpuDeclaration[]): { path: string; config: GpuqConfig } {
+/** Writes the config (of box `boxId`, when given) into a fresh temporary directory: its path, and the config as gpuq reads it. */
+export function writeBenchConfig(gpus: GpuDeclaration[], boxId?: string): { path: string; config: GpuqConfig } {
   const dir = mkdtempSync(join(tmpdir(), 'gpuq-bench-'));
   const config = {
     gpus,
+    ...(boxId !== undefined ? { scheduler: { boxId } } : {}),
     // Auth on; the rate limit far above what one machine can send, so it is counted but never hit.
     api: { rateLimitPerMinute: 100_000_000 },
     kinds: { solve: { executor: { type: 'http', url: 'http://127.0.0.1:9' } } },

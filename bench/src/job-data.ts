@@ -1,6 +1,6 @@
 // Jobs as the API stores them, for the paths that enqueue without HTTP: the same JobData (built by
-// the shared jobDataOf from a parsed request) and the same BullMQ options that the API writes.
-import { bullJobOptions, JobRequest, jobDataOf, KINDS, newJobId, type BullJobOptions, type GpuqConfig, type JobData, type Kind } from '@gpuq/shared';
+// the shared jobDataOf from a parsed request), the same BullMQ options and the same need that the API writes.
+import { bullJobOptions, JobRequest, jobDataOf, KINDS, newJobId, placementNeedOf, queuedNeedOf, type BullJobOptions, type GpuqConfig, type JobData, type Kind, type QueuedNeed } from '@gpuq/shared';
 
 /** The LP of cuOpt's documentation (docs/contracts/cuopt-rest.md): what a small solve looks like. */
 export const SOLVE_INPUT = {
@@ -22,6 +22,8 @@ export interface QueuedJob {
   name: Kind;
   data: JobData;
   opts: BullJobOptions;
+  /** What it needs, as the API stores it beside the queue. */
+  need: QueuedNeed;
 }
 
 /** Each kind's request, parsed as the API parses it: defaults filled, inputs checked once. */
@@ -32,5 +34,6 @@ export function queuedJob(kind: Kind, config: GpuqConfig, vramMb?: number): Queu
   const request = { ...REQUESTS.get(kind)!, ...(vramMb !== undefined ? { resources: { vramMb } } : {}) };
   const submittedAt = Date.now();
   const data = jobDataOf(request, 'bench', config.kinds[kind], submittedAt);
-  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, config.kinds[kind].backoffMs) };
+  const need = queuedNeedOf(data, placementNeedOf(kind, { input: data.input, requestedVramMb: data.requestedVramMb }, config));
+  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, config.kinds[kind].backoffMs), need };
 }

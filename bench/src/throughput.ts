@@ -4,11 +4,12 @@
 // per second, and the scheduler's RSS and heap every 500 ms. The baseline is a BullMQ Worker
 // process with an empty processor draining the same backlog in the same Redis.
 import { Queue } from 'bullmq';
-import { bullmqKey, KINDS, queueName, type GpuqConfig, type Kind } from '@gpuq/shared';
+import { bullmqKey, KINDS, queueName, type GpuqConfig } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import { CleanupScope } from './cleanup.js';
 import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
 import { startBullmqWorker, startScheduler, type ConsumerProcess } from './consumer-process.js';
+import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
 import { gpusOf, writeBenchConfig } from './gpuq-config.js';
 import { queuedJob, type QueuedJob } from './job-data.js';
 import { epochMs, markdownTable, round, sleep } from './measure.js';
@@ -72,24 +73,19 @@ export function mixedJob(i: number, config: GpuqConfig): QueuedJob {
   return queuedJob('fold', config, 40_960);
 }
 
-/** Adds `count` mixed jobs in bulks of 1,000, each bulk's jobs grouped by the queue `queueOf` gives their kind; jobs per second. */
-async function preload(count: number, config: GpuqConfig, queueOf: (kind: Kind) => Queue): Promise<number> {
+/** Adds `count` mixed jobs with `add`, in bulks of 1,000; jobs per second. */
+export async function preload(count: number, config: GpuqConfig, add: (jobs: QueuedJob[]) => Promise<unknown>): Promise<number> {
   const startedAt = epochMs();
   for (let first = 0; first < count; first += 1_000) {
-    const byKind = new Map<Kind, QueuedJob[]>();
-    for (let i = first; i < Math.min(count, first + 1_000); i++) {
-      const job = mixedJob(i, config);
-      byKind.set(job.name, [...(byKind.get(job.name) ?? []), job]);
-    }
-    const groups = new Map<Queue, QueuedJob[]>();
-    for (const [kind, jobs] of byKind) groups.set(queueOf(kind), [...(groups.get(queueOf(kind)) ?? []), ...jobs]);
-    await Promise.all([...groups].map(([queue, jobs]) => queue.addBulk(jobs)));
+    const bulk: QueuedJob[] = [];
+    for (let i = first; i < Math.min(count, first + 1_000); i++) bulk.push(mixedJob(i, config));
+    await add(bulk);
   }
   return Math.round(count / ((epochMs() - startedAt) / 1000));
 }
 
 /** Completed jobs in these queues, and the latest finishedOn among them (the completed set's score). */
-async function completedOf(redis: Redis, queues: readonly string[]): Promise<{ count: number; lastFinishedMs: number }> {
+export async function completedOf(redis: Redis, queues: readonly string[]): Promise<{ count: number; lastFinishedMs: number }> {
   const pipeline = redis.pipeline();
   for (const name of queues) pipeline.zcard(bullmqKey(name, 'completed')).zrevrange(bullmqKey(name, 'completed'), 0, 0, 'WITHSCORES');
   const replies = (await pipeline.exec()) ?? [];
@@ -162,7 +158,8 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
     const connection = bullOptions(redisUrl);
     const queues = new Map(KINDS.map((kind) => [kind, ignoreErrors(new Queue(queueName(kind), connection))]));
     for (const queue of queues.values()) scope.add('gpuq queue', () => queue.close());
-    const preloadPerS = await preload(options.jobs, config, (kind) => queues.get(kind)!);
+    // As the API enqueues a batch: each kind's jobs in one add, their needs beside them.
+    const preloadPerS = await preload(options.jobs, config, (jobs) => enqueueJobs(queues, redis, config, jobs.map((j) => ({ id: j.opts.jobId, data: j.data, need: j.need }))));
     const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'counts' });
     scope.add('the scheduler', () => scheduler.stop());
     const gpuq = await drainWith(scheduler, redis, KINDS.map(queueName), options);
@@ -171,7 +168,7 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
     const baselineName = 'bench-throughput-baseline';
     const baselineQueue = ignoreErrors(new Queue(baselineName, connection));
     scope.add('baseline queue', () => baselineQueue.close());
-    await preload(options.jobs, config, () => baselineQueue);
+    await preload(options.jobs, config, (jobs) => baselineQueue.addBulk(jobs));
     const worker = await startBullmqWorker({ redisUrl, queue: baselineName, concurrency: options.concurrency, reporting: 'counts' });
     scope.add('the BullMQ worker', () => worker.stop());
     const bullmq = { ...(await drainWith(worker, redis, [baselineName], options)), concurrency: options.concurrency };

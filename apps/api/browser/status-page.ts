@@ -185,20 +185,26 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
   }
 
   function renderGpus(boxes: readonly GpuBox[], running: readonly JobView[], now: number) {
+    // GPU ids repeat on every box: a job's placement names its box (older ones only their GPU).
     const shown = new Set<string>();
     const sections = boxes.map((box) => {
       const gpus = box.gpus.map((gpu) => {
         shown.add(gpu.id);
-        return gpuSection(box, gpu, running.filter((j): j is PlacedJob => j.placement !== null && j.placement.gpu === gpu.id), now);
+        shown.add(box.boxId + '/' + gpu.id);
+        return gpuSection(box, gpu, running.filter((j): j is PlacedJob => j.placement !== null && j.placement.gpu === gpu.id && (j.placement.box ?? box.boxId) === box.boxId), now);
       });
       return el('div', { className: 'box', 'data-box': box.boxId }, [
-        el('h3', {}, ['Box ' + box.boxId + ' ', el('span', { className: 'muted', text: 'scheduler ' + box.schedulerId + ' · inventory of ' + clock(box.updatedAt) })]),
+        el('h3', {}, [
+          'Box ' + box.boxId + ' ',
+          el('span', { className: 'muted', text: 'scheduler ' + box.schedulerId + ' · inventory of ' + clock(box.updatedAt) }),
+          ...(box.drainedReason !== null ? [' ', el('span', { className: 'drained', text: 'drained: ' + box.drainedReason + ' (takes no new jobs)' })] : []),
+        ]),
         ...gpus,
       ]);
     });
     byId('boxes').replaceChildren(...(sections.length > 0 ? sections : [el('p', { className: 'muted', text: 'No scheduler is active, so no GPUs are known.' })]));
 
-    const elsewhere = running.filter((j) => !j.placement || j.placement.gpu === null || !shown.has(j.placement.gpu));
+    const elsewhere = running.filter((j) => !j.placement || j.placement.gpu === null || !shown.has(j.placement.box !== undefined ? j.placement.box + '/' + j.placement.gpu : j.placement.gpu));
     byId('running-elsewhere').replaceChildren(
       ...(elsewhere.length === 0
         ? []

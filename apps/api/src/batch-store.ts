@@ -5,7 +5,8 @@ import { FINISHED_JOB_RETENTION_S, keys, newJobId, type GpuqConfig, type JobRequ
 import type { Redis } from '@gpuq/runtime';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
-import type { JobStore, PreparedJob } from './job-store.js';
+import type { JobStore } from './job-store.js';
+import type { PreparedJob } from './queue-producer.js';
 
 export const BatchView = z.object({
   id: z.string(),

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import {
-  bullJobOptions,
   bullmqKey,
   CANCEL_CHANNEL,
   CancelMark,
@@ -21,7 +20,6 @@ import {
   queueChangedChannel,
   queuedNeedOf,
   type PlacementNeed,
-  type QueuedNeed,
   RunRecord,
   TERMINAL_STATUSES,
   toJobView,
@@ -33,6 +31,7 @@ import {
   type QueuedJobFacts,
 } from '@gpuq/shared';
 import { checkAdmission } from './admission.js';
+import { enqueueJobs, type PreparedJob } from './queue-producer.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
@@ -40,13 +39,6 @@ import { JobIndex } from './job-index.js';
 import { standingOf } from './scheduler-state.js';
 import type { BoxStatesCache, Redis } from '@gpuq/runtime';
 import { webhookHostAllowed } from './webhooks/allowed-hosts.js';
-
-/** A request checked and ready to add: its id, the data stored with it, and what it needs. */
-export interface PreparedJob {
-  id: string;
-  data: JobData;
-  need: QueuedNeed;
-}
 
 export interface Submitted {
   view: JobView;
@@ -128,24 +120,9 @@ export class JobStore {
     return { view: this.freshView(id, prepared.data), isRepeat };
   }
 
-  /**
-   * Adds jobs (one atomic add per kind) and indexes them for listing; stores what each needs, for
-   * the schedulers to choose by without reading its input; and tells them the queue changed.
-   */
+  /** Adds jobs through the queue producer and indexes them for listing. */
   async enqueue(jobs: PreparedJob[]): Promise<void> {
-    const byKind = new Map<Kind, typeof jobs>();
-    for (const job of jobs) byKind.set(job.data.kind, [...(byKind.get(job.data.kind) ?? []), job]);
-    const adds = [...byKind].map(([kind, group]) => {
-      const queue = this.queues.get(kind)!;
-      const backoffMs = this.config.kinds[kind].backoffMs;
-      // One job: one script call. Several: addBulk, one transaction.
-      if (group.length === 1) return queue.add(kind, group[0]!.data, bullJobOptions(group[0]!.id, group[0]!.data, backoffMs));
-      return queue.addBulk(group.map(({ id, data }) => ({ name: kind, data, opts: bullJobOptions(id, data, backoffMs) })));
-    });
-    // Beside the adds, not before them: a scheduler that reads a job before its need works it out itself.
-    const needs = [...byKind].map(([kind, group]) => this.redis.hset(keys.queueNeeds(kind), Object.fromEntries(group.map(({ id, need }) => [id, JSON.stringify(need)]))));
-    await Promise.all([...adds, ...needs]);
-    for (const kind of byKind.keys()) void this.redis.publish(queueChangedChannel(kind), 'added').catch((err) => this.log.warn({ err }, 'could not tell the schedulers of new jobs'));
+    await enqueueJobs(this.queues, this.redis, this.config, jobs);
     for (const { id, data } of jobs) this.index.add(data.tenant, data.submittedAt, id);
   }
 

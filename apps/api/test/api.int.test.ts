@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANCEL_CHANNEL, keys, type JobView } from '@gpuq/shared';
+import { BOX_CONTROL_CHANNEL, BoxDrainMark, CANCEL_CHANNEL, keys, type JobView } from '@gpuq/shared';
 import { Redis } from '@gpuq/runtime';
 import { CONTRACTS_LP } from '../../../test/fixtures/problems.js';
 import { waitFor } from '@gpuq/testkit';
@@ -312,6 +312,29 @@ describe('cancel', () => {
       expect(again.json<ErrorReply>().error.code).toBe('job_finished');
       const result = await app.inject({ method: 'GET', url: `/v1/jobs/${queued.id}/result`, headers: auth('acme') });
       expect(result.json<ErrorReply>().error).toEqual({ code: 'job_not_succeeded', message: `job ${queued.id} has no result: it cancelled: cancelled on request` });
+    } finally {
+      await listener.quit();
+    }
+  });
+});
+
+describe('draining a box', () => {
+  it('lets an admin drain and undrain a box, telling its scheduler at once; refuses a tenant', async () => {
+    const listener = new Redis(app.redisUrl);
+    const heard: string[] = [];
+    listener.on('message', (_channel: string, box: string) => heard.push(box));
+    await listener.subscribe(BOX_CONTROL_CHANNEL);
+    try {
+      const refused = await app.inject({ method: 'POST', url: '/v1/boxes/box-a/drain', headers: auth('acme'), payload: {} });
+      expect(refused.statusCode).toBe(403);
+      const drained = await app.inject({ method: 'POST', url: '/v1/boxes/box-a/drain', headers: auth('admin'), payload: { reason: 'new fans' } });
+      expect(drained.json()).toEqual({ boxId: 'box-a', drainedReason: 'drained by admin: new fans' });
+      expect(BoxDrainMark.parse(JSON.parse((await app.client.get(keys.boxDrain('box-a')))!))).toMatchObject({ by: 'admin', reason: 'new fans' });
+      await waitFor(() => heard.includes('box-a'), { what: 'the drain to be published' });
+      expect((await app.inject({ method: 'POST', url: '/v1/boxes/no%20such/drain', headers: auth('admin'), payload: {} })).statusCode).toBe(400);
+      const undrained = await app.inject({ method: 'DELETE', url: '/v1/boxes/box-a/drain', headers: auth('admin') });
+      expect(undrained.json()).toEqual({ boxId: 'box-a', drainedReason: null });
+      expect(await app.client.exists(keys.boxDrain('box-a'))).toBe(0);
     } finally {
       await listener.quit();
     }

@@ -1,10 +1,13 @@
 // `npm run simulate -- --trace <file.jsonl> [--config <file>] [--gpus 4x81920,2x24576] [--policy <name>]`
+// `npm run simulate -- --trace <file.jsonl> --boxes '2x(2x24576),1x(1x81920)'`: boxes sharing one
+// queue (here two boxes of two 24 GiB GPUs and one of one 80 GiB GPU), beside one pool of the same GPUs.
 // Prints the simulator's JSON report on stdout.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@gpuq/runtime';
 import { simulatedGpus, type GpuSpec } from './core/gpu-spec.js';
 import { POLICIES, coreOptionsFor, type PolicyName } from './core/policies.js';
+import { simulateBoxes, type SimulatedBox } from './core/box-simulator.js';
 import { simulate, TraceJob } from './core/simulator.js';
 
 function fail(message: string): never {
@@ -23,14 +26,29 @@ export function parseGpuList(text: string): GpuSpec[] {
   return gpus;
 }
 
+/** `2x(2x24576),1x(1x81920)` → box0 and box1 with two 24 GiB GPUs each, box2 with one 80 GiB GPU. */
+export function parseBoxList(text: string): SimulatedBox[] {
+  const boxes: SimulatedBox[] = [];
+  const groups = text.replace(/\s+/g, '').match(/\d+x\([^()]*\)|[^,]+/g) ?? [];
+  for (const group of groups) {
+    const match = /^(\d+)x\(([^()]+)\)$/.exec(group);
+    if (!match) fail(`--boxes takes COUNTx(GPUS)[,COUNTx(GPUS)…], GPUS as for --gpus, e.g. 2x(2x24576),1x(1x81920); not "${group}"`);
+    for (let i = 0; i < Number(match[1]); i++) boxes.push({ id: `box${boxes.length}`, gpus: parseGpuList(match[2]!) });
+  }
+  if (boxes.length === 0) fail('--boxes names no box');
+  return boxes;
+}
+
 const { values } = parseArgs({
   options: {
     trace: { type: 'string' },
     config: { type: 'string' },
     gpus: { type: 'string' },
+    boxes: { type: 'string' },
     policy: { type: 'string' },
   },
 });
+if (values.gpus && values.boxes) fail('give --gpus (one box) or --boxes (several), not both');
 if (!values.trace) fail('--trace <file.jsonl> is required');
 const config = loadConfig(values.config);
 const policy = (values.policy ?? config.scheduler.policy) as PolicyName;
@@ -55,9 +73,18 @@ const trace = readFileSync(values.trace, 'utf8')
     return job.data;
   });
 
-const report = simulate(trace, {
-  gpus,
-  core: coreOptionsFor(config.scheduler, policy),
-  windowPerKind: config.scheduler.windowPerKind,
-});
-process.stdout.write(`${JSON.stringify({ policy, gpus: gpus.length, ...report }, null, 2)}\n`);
+if (values.boxes) {
+  const withHeadroom = (box: SimulatedBox) => ({ ...box, gpus: box.gpus.map((g) => ({ ...g, headroomMb: config.scheduler.headroomMb })) });
+  const boxes = parseBoxList(values.boxes).map(withHeadroom);
+  const onePool = [{ id: 'pool', gpus: boxes.flatMap((b) => b.gpus).map((g, i) => ({ ...g, id: `gpu${i}` })) }];
+  const run = (of: SimulatedBox[]) => simulateBoxes(trace, { boxes: of, core: coreOptionsFor(config.scheduler, policy), maxClaims: config.scheduler.windowPerKind });
+  const report = { policy, boxes: boxes.map((b) => ({ id: b.id, gpus: b.gpus.map((g) => g.totalMb) })), manyBoxes: run(boxes), onePool: run(onePool) };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} else {
+  const report = simulate(trace, {
+    gpus,
+    core: coreOptionsFor(config.scheduler, policy),
+    windowPerKind: config.scheduler.windowPerKind,
+  });
+  process.stdout.write(`${JSON.stringify({ policy, gpus: gpus.length, ...report }, null, 2)}\n`);
+}

@@ -63,7 +63,7 @@ export function percentiles(values: number[]): Percentiles {
 }
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
-const roundAll = (p: Percentiles): Percentiles => ({ p50: round(p.p50), p95: round(p.p95), max: round(p.max), mean: round(p.mean) });
+export const roundAll = (p: Percentiles): Percentiles => ({ p50: round(p.p50), p95: round(p.p95), max: round(p.max), mean: round(p.mean) });
 
 export function simulate(trace: readonly TraceJob[], options: SimulationOptions): SimulationReport {
   const ledger = new VramLedger(options.gpus);
