@@ -125,8 +125,8 @@ describe('many boxes, one queue', () => {
   it('kill -9 of box-b’s scheduler while box-a runs jobs: nothing of box-a is adopted or re-run, box-b’s jobs come back to it', async () => {
     const boxes = await twoBoxes(150);
     stack = boxes.stack;
-    const jobs = await submitMix(stack, 60, 5);
-    await waitFor(async () => marksOf(boxes.markDir).size >= 15, { what: 'some jobs to have started', timeoutMs: 60_000 });
+    const jobs = await submitMix(stack, 120, 6);
+    await waitFor(async () => marksOf(boxes.markDir).size >= 30, { what: 'a quarter of the jobs to have started', timeoutMs: 60_000 });
     await stack.boxes.get('box-b')!.kill();
     boxes.startBoxB();
     await expectAllRanWhereTheyFit(stack, boxes.markDir, jobs);
