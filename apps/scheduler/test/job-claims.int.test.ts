@@ -53,9 +53,23 @@ describe('peek and claim', () => {
       expect(head.map((e) => e.id)).toEqual(['high-1', 'high-2', 'low']);
       expect(head[0]).toMatchObject({ storedNeed: '{"priority":90,"submittedAt":1,"vramMb":100}', data: undefined, isCancelled: false });
       expect(JSON.parse(head[1]!.data!)).toMatchObject({ priority: 90 });
-      expect(head[2]).toMatchObject({ isCancelled: true });
+      expect(head[2]).toMatchObject({ isCancelled: true, lastBox: undefined, isLastBoxUp: false });
       expect((await claims.peek(2)).head.map((e) => e.id)).toEqual(['high-1', 'high-2']);
     } finally {
+      await close();
+    }
+  });
+
+  it('says which box ran a job’s last attempt, and whether a scheduler holds that box’s lease now', async () => {
+    const { claims, add, close } = await setup();
+    try {
+      await add('was-running', 50);
+      await redis.hset(keys.jobRun('was-running'), { phase: 'running', box: 'box-z', minVramMb: '30000' });
+      expect((await claims.peek(10)).head[0]).toMatchObject({ lastBox: 'box-z', lastPhase: 'running', isLastBoxUp: false, minVramMb: 30_000 });
+      await redis.set(keys.schedulerLease('box-z'), 'box-z:1', 'PX', 10_000);
+      expect((await claims.peek(10)).head[0]).toMatchObject({ lastBox: 'box-z', isLastBoxUp: true });
+    } finally {
+      await redis.del(keys.schedulerLease('box-z'), keys.jobRun('was-running'));
       await close();
     }
   });

@@ -46,6 +46,13 @@ export const keys = {
   schedulers: 'gpuq:schedulers',
   /** A channel per job: something about it changed (its run record, or its state). */
   jobEvents: (jobId: string): string => `gpuq:job:${jobId}:events`,
+  /**
+   * List of a solve job's MILP incumbents as the solve server gave them (JSON, cuOpt's own shape),
+   * oldest first, for gpuq's cuOpt-compatible API to hand out each once.
+   */
+  jobIncumbents: (jobId: string): string => `gpuq:job:${jobId}:incumbents`,
+  /** A job's worker log (the solver's log lines, a container's or a process's output), as text appended in order. */
+  jobLog: (jobId: string): string => `gpuq:job:${jobId}:log`,
   /** List of the job's webhook delivery attempts (JSON), oldest first. */
   jobWebhook: (jobId: string): string => `gpuq:job:${jobId}:webhook`,
   /** A tenant's jobs by creation time, for listing. */

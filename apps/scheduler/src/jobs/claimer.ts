@@ -96,7 +96,6 @@ export class Claimer {
     const now = Date.now();
     const kinds = [...queues.keys()];
     const [states, ...peeks] = await Promise.all([options.boxStates.get(), ...kinds.map((kind) => queues.get(kind)!.peek(options.lookahead))]);
-    const upBoxes = new Set(states.inventories.map((i) => i.boxId));
     const candidates: Candidate[] = [];
     this.scheduleDelayed(Math.min(...peeks.map((p) => p.nextDelayedAt ?? Infinity)), now);
     for (const [k, kind] of kinds.entries()) {
@@ -114,7 +113,7 @@ export class Claimer {
           submittedAt: queued?.submittedAt ?? now,
           isCancelled: entry.isCancelled,
           hasCpuStageFirst: services.executors.get(kind)?.prepare !== undefined,
-          ...(entry.lastPhase === 'running' && entry.lastBox !== undefined ? { lastBox: { boxId: entry.lastBox, isUp: upBoxes.has(entry.lastBox) || entry.lastBox === options.boxId } } : {}),
+          ...(entry.lastPhase === 'running' && entry.lastBox !== undefined ? { lastBox: { boxId: entry.lastBox, isUp: entry.isLastBoxUp || entry.lastBox === options.boxId } } : {}),
         });
       }
       if (learned.size > 0) void queues.get(kind)!.storeNeeds(learned).catch((err) => services.log.warn({ err }, 'could not store the needs of queued jobs'));

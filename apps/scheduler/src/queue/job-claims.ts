@@ -11,11 +11,12 @@ import { RedisScript, type Redis } from '@gpuq/runtime';
 // Moves retries whose backoff is over from delayed to the queue, as BullMQ's fetch would (delayed
 // scores are ms << 12), then returns the next delayed time and the head of the queue in the order
 // BullMQ would hand it out: the wait list from its right end (stalled jobs land there), then the
-// prioritized set. With each job: its stored need, what its run record says of an earlier attempt,
-// whether a cancel was asked for, and its data only where no need is stored yet.
+// prioritized set. With each job: its stored need, what its run record says of an earlier attempt
+// (and whether that attempt's box still holds its lease), whether a cancel was asked for, and its
+// data only where no need is stored yet.
 const PEEK = new RedisScript(`
 local prefix, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local runKey, cancelKey = ARGV[4], ARGV[5]
+local runKey, cancelKey, leaseKey = ARGV[4], ARGV[5], ARGV[6]
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], 0, (now + 1) * 4096 - 1, 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[3], id)
@@ -44,7 +45,9 @@ for _, id in ipairs(ids) do
   local cancelled = redis.call('EXISTS', (string.gsub(cancelKey, '{id}', id)))
   local data = false
   if not need then data = redis.call('HGET', prefix .. id, 'data') end
-  table.insert(head, {id, need or false, run[1] or false, run[2] or false, run[3] or false, cancelled, data})
+  local boxUp = 0
+  if run[2] then boxUp = redis.call('EXISTS', (string.gsub(leaseKey, '{box}', run[2]))) end
+  table.insert(head, {id, need or false, run[1] or false, run[2] or false, run[3] or false, cancelled, data, boxUp})
 end
 return {nextDelayed[2] or false, head}
 `);
@@ -83,6 +86,8 @@ export interface HeadEntry {
   /** From its run record: the box that held or ran its last attempt, and that attempt's phase. */
   lastBox: string | undefined;
   lastPhase: string | undefined;
+  /** Whether that box's lease is held now: a scheduler runs it, and may re-attach to the attempt. */
+  isLastBoxUp: boolean;
   isCancelled: boolean;
 }
 
@@ -92,7 +97,7 @@ export interface Peek {
   nextDelayedAt: number | undefined;
 }
 
-type RawHead = [string, string | null, string | null, string | null, string | null, number, string | null];
+type RawHead = [string, string | null, string | null, string | null, string | null, number, string | null, number];
 
 export class JobClaims {
   private readonly prefix: string;
@@ -112,16 +117,17 @@ export class JobClaims {
   /** The first `limit` jobs a box may take, in queue order, after moving due retries back into it. */
   async peek(limit: number, now = Date.now()): Promise<Peek> {
     const keysFor = [this.key('wait'), this.key('prioritized'), this.key('delayed'), this.key('pc'), this.key('events'), this.key('marker'), keys.queueNeeds(this.kind)];
-    const [nextDelayed, raw] = (await PEEK.run(this.redis, keysFor, [this.prefix, now, limit, keys.jobRun('{id}'), keys.jobCancel('{id}')])) as [string | null, RawHead[]];
+    const [nextDelayed, raw] = (await PEEK.run(this.redis, keysFor, [this.prefix, now, limit, keys.jobRun('{id}'), keys.jobCancel('{id}'), keys.schedulerLease('{box}')])) as [string | null, RawHead[]];
     return {
       nextDelayedAt: nextDelayed === null ? undefined : Math.floor(Number(nextDelayed) / 4096),
-      head: raw.map(([id, need, minVramMb, lastBox, lastPhase, cancelled, data]) => ({
+      head: raw.map(([id, need, minVramMb, lastBox, lastPhase, cancelled, data, boxUp]) => ({
         id,
         storedNeed: need ?? undefined,
         data: data ?? undefined,
         minVramMb: minVramMb === null ? undefined : Number(minVramMb),
         lastBox: lastBox ?? undefined,
         lastPhase: lastPhase ?? undefined,
+        isLastBoxUp: boxUp === 1,
         isCancelled: cancelled === 1,
       })),
     };
