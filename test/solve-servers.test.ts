@@ -79,6 +79,22 @@ describe('solve jobs on a CPU solve server', () => {
     expect(typeof progress.bestObjective).toBe('number');
     const done = await stack.waitForJob(job.id);
     expect(done.status, stack.logs()).toBe('succeeded');
+    // Each incumbent the server handed out is kept, oldest first, in cuOpt's own shape (no end marker).
+    const kept = (await stack.redis().lrange(keys.jobIncumbents(job.id), 0, -1)).map((text) => JSON.parse(text) as { solution: number[]; cost: number });
+    expect(kept.length).toBe((done.progress as { incumbents: number }).incumbents);
+    for (const incumbent of kept) expect(incumbent).toMatchObject({ solution: expect.any(Array), cost: expect.any(Number) });
+    expect(kept.at(-1)!.cost).toBe((done.progress as { bestObjective: number }).bestObjective);
+  });
+
+  it('keeps the solver’s log as the job’s log, read from the server as the solve runs', async () => {
+    stack = await Stack.start({ solve: { servers: [CPU_SERVER] } });
+    const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: marketSplitMilp(1) })).id);
+    expect(done.status, stack.logs()).toBe('succeeded');
+    const log = await stack.redis().get(keys.jobLog(done.id));
+    expect(log?.length, stack.logs()).toBeGreaterThan(0);
+    // Deleted on the server with the solution, as NVIDIA's client does.
+    const reqId = await stack.redis().hget(keys.jobRun(done.id), 'handle');
+    expect((await fetch(`${stack.solverUrl}/cuopt/log/${reqId}`, { headers: { accept: 'application/json' } })).status).toBe(404);
   });
 
   it('keeps jobs in its own queue while the server’s one slot is busy, saying why', async () => {

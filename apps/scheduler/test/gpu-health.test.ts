@@ -7,34 +7,52 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+const oneGpu = () => new VramLedger(simulatedGpus([{ id: 'gpu0', vramMb: 1_000 }]));
+
 describe('GpuHealth', () => {
-  it('drains a GPU after failures in a row, and takes it back after the cool-down', () => {
+  it('drains a GPU after different jobs fail in a row on it, and takes it back after the cool-down', () => {
     vi.useFakeTimers();
-    const ledger = new VramLedger(simulatedGpus([{ id: 'gpu0', vramMb: 1_000 }]));
+    const ledger = oneGpu();
     const restored = vi.fn();
     const health = new GpuHealth(ledger, 3, 60_000, restored);
-    health.recordOutcome('gpu0', 'boom');
-    health.recordOutcome('gpu0', 'boom');
-    health.recordOutcome('gpu0', undefined); // a success ends the streak
-    health.recordOutcome('gpu0', 'boom');
-    health.recordOutcome('gpu0', 'boom');
+    health.recordOutcome('gpu0', 'a', 'boom');
+    health.recordOutcome('gpu0', 'b', 'boom');
+    health.recordOutcome('gpu0', 'c', undefined); // a success ends the streak
+    health.recordOutcome('gpu0', 'd', 'boom');
+    health.recordOutcome('gpu0', 'e', 'boom');
     expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
-    health.recordOutcome('gpu0', 'CUDA error: an illegal memory access');
-    expect(ledger.capacity('gpu0')!.drainedReason).toBe('3 jobs failed in a row on it (last: CUDA error: an illegal memory access); it takes jobs again in 60 s');
+    health.recordOutcome('gpu0', 'f', 'CUDA error: an illegal memory access');
+    expect(ledger.capacity('gpu0')!.drainedReason).toBe(
+      '3 different jobs failed in a row on it (last: CUDA error: an illegal memory access); it takes jobs again in 60 s',
+    );
     vi.advanceTimersByTime(60_000);
     expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
     expect(restored).toHaveBeenCalledOnce();
     health.close();
   });
 
+  it('never drains a GPU for one job failing on every attempt, however often', () => {
+    const ledger = oneGpu();
+    const health = new GpuHealth(ledger, 3, 60_000, () => undefined);
+    for (let attempt = 0; attempt < 10; attempt++) health.recordOutcome('gpu0', 'poison', 'HTTP 500');
+    expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
+    // Its failures still count once in a streak of different jobs.
+    health.recordOutcome('gpu0', 'b', 'HTTP 500');
+    health.recordOutcome('gpu0', 'poison', 'HTTP 500');
+    expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
+    health.recordOutcome('gpu0', 'c', 'HTTP 500');
+    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^3 different jobs failed in a row on it \(last: HTTP 500\)/);
+    health.close();
+  });
+
   it('keeps a GPU drained while any source still reports it', () => {
-    const ledger = new VramLedger(simulatedGpus([{ id: 'gpu0', vramMb: 1_000 }]));
+    const ledger = oneGpu();
     const health = new GpuHealth(ledger, 1, 60_000, () => undefined);
     health.setDriverFault('gpu0', 'the driver reports [GPU requires reset]');
-    health.recordOutcome('gpu0', 'boom');
-    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^the driver reports \[GPU requires reset\]; 1 jobs failed in a row/);
+    health.recordOutcome('gpu0', 'a', 'boom');
+    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^the driver reports \[GPU requires reset\]; 1 different jobs failed in a row/);
     health.setDriverFault('gpu0', undefined);
-    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^1 jobs failed in a row/);
+    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^1 different jobs failed in a row/);
     health.close();
   });
 });

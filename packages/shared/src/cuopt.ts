@@ -76,6 +76,20 @@ export type SubmitReply = z.infer<typeof SubmitReply>;
 export const ErrorReply = z.object({ error: z.string(), error_result: z.boolean().optional() });
 export type ErrorReply = z.infer<typeof ErrorReply>;
 
+/**
+ * `GET /cuopt/solution/{id}` → 200 when the server runs with CUOPT_RESULT_DIR and the result is at
+ * least CUOPT_MAX_RESULT KB: it wrote the result (the whole reply, `response` and `reqId` included)
+ * to `<CUOPT_RESULT_DIR>/<result_file>`, encoded as `format`. No `reqId` here (webserver.py,
+ * job_queue.py `BinaryJobResult.get_file_result`).
+ */
+export const FileResultReply = z.object({
+  result_file: z.string().min(1),
+  format: z.enum(['json', 'msgpack', 'zlib', 'pickle']).optional(),
+  warnings: z.array(z.string()).optional(),
+  notes: z.array(z.string()).optional(),
+});
+export type FileResultReply = z.infer<typeof FileResultReply>;
+
 /** `GET /cuopt/solution/{id}` → 200: finished when `response` is present, pending when only `reqId` is. */
 export const SolutionReply = z.object({
   reqId: z.string(),
@@ -95,11 +109,24 @@ export type AbortReply = z.infer<typeof AbortReply>;
 
 /**
  * `GET /cuopt/solution/{id}/incumbents` (after a submit with `incumbent_solutions=true`): each
- * improving MILP solution once; when the solve is over and none are left, the one sentinel
- * `{"solution": [], "cost": null, "bound": null}`.
+ * improving MILP solution once; when the solve is over and none are left, the one end marker
+ * `{"solution": [], "cost": null}`. cuOpt 25.08 sends no `bound`; newer servers add it (a number or
+ * null, and null in the end marker).
  */
-export const Incumbent = z.object({ solution: z.array(z.number()), cost: z.number().nullable(), bound: z.number().nullable() });
+export const Incumbent = z.object({ solution: z.array(z.number()), cost: z.number().nullable(), bound: z.number().nullable().optional() });
 export type Incumbent = z.infer<typeof Incumbent>;
+
+/** The end marker: the request is over and no incumbent is left (`solution` empty, `cost` null). */
+export const isEndMarker = (incumbent: Incumbent): boolean => incumbent.cost === null && incumbent.solution.length === 0;
+
+/**
+ * `GET /cuopt/log/{id}?frombyte=N` (after a submit with `solver_logs=true`) → 200: the log from
+ * byte N, split on newlines (joined with newlines it is the text as written, a last partial line
+ * included), and the offset to ask from next. 404 `log not found for request <id>` until the
+ * solver has written some.
+ */
+export const LogReply = z.object({ log: z.array(z.string()), nbytes: z.number().int().nonnegative() });
+export type LogReply = z.infer<typeof LogReply>;
 
 /** A solve job's progress while a MILP runs: its best solution so far, from the incumbents. */
 export const SolveProgress = z.object({

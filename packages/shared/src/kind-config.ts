@@ -59,6 +59,17 @@ export const SolveServerConfig = z
     pollIntervalMs: z.number().int().positive().default(10),
     maxPollIntervalMs: z.number().int().positive().default(500),
     requestTimeoutMs: z.number().int().positive().default(10_000),
+    /**
+     * Submit with `solver_logs=true` and keep the solver's log as the job's log (polled from
+     * `GET /cuopt/log/{id}`). A server without that route is asked once per attempt.
+     */
+    solverLogs: z.boolean().default(true),
+    /**
+     * Where this machine sees the server's CUOPT_RESULT_DIR (a shared volume). With it set, cuOpt
+     * writes results of CUOPT_MAX_RESULT KB and more there instead of replying with them, and only
+     * the file's name comes back: gpuq reads it from here. Without it such a result fails the job.
+     */
+    resultDir: z.string().min(1).optional(),
   })
   .refine((s) => !(s.gpus && s.slots), { message: 'a cuOpt server (with gpus) solves one request per GPU; slots is for CPU servers', path: ['slots'] })
   .transform((s) => ({

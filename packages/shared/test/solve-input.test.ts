@@ -95,13 +95,71 @@ describe('LinearProgram (cuOpt LP/MILP JSON)', () => {
     ]);
     const lp = clone(CONTRACTS_LP) as unknown as { variable_bounds: { upper_bounds: unknown[] } };
     lp.variable_bounds.upper_bounds = ['infinity', 1];
-    expect(problems(lp)).toEqual([{ path: 'variable_bounds.upper_bounds[0]', message: 'expected a number, "inf" or "ninf"' }]);
+    expect(problems(lp)).toEqual([{ path: 'variable_bounds.upper_bounds[0]', message: 'expected a finite number, "inf" or "ninf"' }]);
   });
 
-  it('lets solver_config carry settings newer cuOpt servers know', () => {
-    const lp = { ...clone(CONTRACTS_LP), solver_config: { time_limit: 5, presolve: 1, tolerances: { absolute_primal_tolerance: 1e-6 } } };
-    expect(problems(lp)).toEqual([]);
+  it('takes the solver_config settings cuOpt 25.08 knows, each with its type, and names any other', () => {
+    // cuOpt 25.08's SolverConfig and Tolerances (data_definition.py): presolve is a boolean there.
+    const known = {
+      time_limit: 5,
+      iteration_limit: null,
+      presolve: true,
+      method: 2,
+      pdlp_solver_mode: 3,
+      strict_infeasibility: false,
+      num_cpu_threads: 4,
+      log_to_console: false,
+      solver_mode: 1,
+      tolerances: { absolute_primal_tolerance: 1e-6, optimality: 1e-4, absolute_primal: 1e-6, mip_relative_gap: 0 },
+    };
+    expect(problems({ ...clone(CONTRACTS_LP), solver_config: known })).toEqual([]);
     expect(problems({ ...clone(CONTRACTS_LP), solver_config: { time_limit: -1 } })[0]?.path).toBe('solver_config.time_limit');
+    expect(problems({ ...clone(CONTRACTS_LP), solver_config: { presolve: 1 } })).toEqual([{ path: 'solver_config.presolve', message: expect.any(String) }]);
+    expect(problems({ ...clone(CONTRACTS_LP), solver_config: { method: 3 } })[0]?.path).toBe('solver_config.method');
+    expect(problems({ ...clone(CONTRACTS_LP), solver_config: { time_limit: 5, mip_cuts: true, tolerances: { primal_tol: 1e-6 } } })).toEqual(
+      expect.arrayContaining([
+        { path: 'solver_config.mip_cuts', message: 'is not a known field' },
+        { path: 'solver_config.tolerances.primal_tol', message: 'is not a known field' },
+      ]),
+    );
+  });
+
+  it('takes a file setting only as a bare name, since the file is on the solve server', () => {
+    expect(problems({ ...clone(CONTRACTS_LP), solver_config: { log_file: 'solve.log', solution_file: 'x.sol', user_problem_file: 'p.mps' } })).toEqual([]);
+    for (const field of ['log_file', 'solution_file', 'user_problem_file']) {
+      for (const name of ['/etc/passwd', '../result', 'dir/file.log', '.hidden', '']) {
+        expect(problems({ ...clone(CONTRACTS_LP), solver_config: { [field]: name } })).toEqual([
+          { path: `solver_config.${field}`, message: 'must be a bare file name (letters, digits, ".", "-", "_"): the file is written on the solve server' },
+        ]);
+      }
+    }
+  });
+
+  it('refuses numbers the solvers read as infinite, naming the field, but keeps "inf" and "ninf"', () => {
+    const poison = { ...clone(CONTRACTS_LP), objective_data: { coefficients: [1e308, -1e308] } };
+    expect(problems(poison)).toEqual([
+      {
+        path: 'objective_data.coefficients[0]',
+        message: '1e+308 is at or above 1e20 in size, which solvers read as infinite (HiGHS refuses it): scale the problem so it stays below',
+      },
+    ]);
+    const matrix = clone(CONTRACTS_LP);
+    matrix.csr_constraint_matrix.values = [3, 4, -1e20, 10.1];
+    expect(problems(matrix).map((p) => p.path)).toEqual(['csr_constraint_matrix.values[2]']);
+    const bounds = clone(CONTRACTS_LP) as unknown as { variable_bounds: { upper_bounds: unknown[] }; constraint_bounds: { lower_bounds: unknown[] } };
+    bounds.variable_bounds.upper_bounds = ['inf', 1e30];
+    bounds.constraint_bounds.lower_bounds = ['ninf', -1e25];
+    expect(problems(bounds)).toEqual([
+      { path: 'constraint_bounds.lower_bounds[1]', message: '-1e+25 is at or above 1e20 in size, which solvers read as infinite: give "inf" or "ninf" for no bound' },
+      { path: 'variable_bounds.upper_bounds[1]', message: '1e+30 is at or above 1e20 in size, which solvers read as infinite: give "inf" or "ninf" for no bound' },
+    ]);
+    const offset = { ...clone(CONTRACTS_LP), objective_data: { ...CONTRACTS_LP.objective_data, offset: 1e21 } };
+    expect(problems(offset).map((p) => p.path)).toEqual(['objective_data.offset']);
+    // 1e400 in a JSON body parses to Infinity.
+    const infinite = clone(CONTRACTS_LP);
+    infinite.objective_data.coefficients = [JSON.parse('1e400') as number, 1];
+    expect(problems(infinite)).toEqual([{ path: 'objective_data.coefficients[0]', message: 'expected a finite number' }]);
+    expect(problems({ ...clone(CONTRACTS_LP), objective_data: { coefficients: [9.99e19, -9.99e19] } })).toEqual([]);
   });
 });
 
@@ -144,6 +202,14 @@ describe('SolveInput (LP/MILP, MPS or VRP)', () => {
       { path: 'input.task_data.task_locations[0]', message: 'location 7 is outside the cost matrix (locations 0..1)' },
     ]);
     expect(details({ format: 'mps', mps: 'ROWS\n Q obj\n' })).toEqual([{ path: 'input.mps', message: expect.stringMatching(/^line 2: /) }]);
+  });
+
+  it('refuses an MPS file with a coefficient the solvers read as infinite, naming its column', () => {
+    const text = 'NAME t\nROWS\n N obj\n L c1\nCOLUMNS\n x obj 1e300 c1 1\n y obj 1 c1 -2e25\nRHS\n RHS c1 1e30\nENDATA\n';
+    expect(details({ format: 'mps', mps: text })).toEqual([
+      { path: 'input.mps', message: expect.stringMatching(/^the objective coefficient of column "x": 1e\+300 is at or above 1e20/) },
+      { path: 'input.mps', message: expect.stringMatching(/^the coefficient of column "y" in constraint row 1 \(counting the E, L and G rows of ROWS\): -2e\+25 is at or above 1e20/) },
+    ]);
   });
 
   it('says what is expected when the input resembles no shape in particular', () => {

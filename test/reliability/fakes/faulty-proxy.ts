@@ -29,6 +29,8 @@ export interface FaultRule {
   fault: Fault;
   /** How many requests it applies to; every matching one when absent. */
   times?: number;
+  /** Only requests whose body matches (one job's submit, say); any body when absent. */
+  body?: RegExp;
 }
 
 export interface Exchange {
@@ -99,8 +101,8 @@ export class FaultyProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private takeFault(method: string, path: string): Fault | undefined {
-    const rule = this.rules.find((r) => r.method === method && r.path.test(path) && (r.times === undefined || r.times > 0));
+  private takeFault(method: string, path: string, body: string): Fault | undefined {
+    const rule = this.rules.find((r) => r.method === method && r.path.test(path) && (r.body === undefined || r.body.test(body)) && (r.times === undefined || r.times > 0));
     if (!rule) return undefined;
     if (rule.times !== undefined) rule.times -= 1;
     return rule.fault;
@@ -111,7 +113,7 @@ export class FaultyProxy {
     const path = request.url ?? '/';
     const exchange: Exchange = { method, path, requestBody: await readBody(request), startedAt: Date.now() };
     this.exchanges.push(exchange);
-    const fault = this.takeFault(method, path);
+    const fault = this.takeFault(method, path, exchange.requestBody);
     if (fault) {
       exchange.fault = fault;
       this.misbehave(fault, path, request, response, exchange);

@@ -1,7 +1,7 @@
 // What the scheduler asks of every executor: run one attempt of one job on the GPU it was
 // placed on, stop when the signal aborts, and fail with a JobFailure that says whether retrying
 // could help.
-import type { JobErrorCode } from '@gpuq/shared';
+import type { cuopt, JobErrorCode } from '@gpuq/shared';
 
 export interface ExecutionRequest {
   jobId: string;
@@ -22,6 +22,10 @@ export interface ExecutionHooks {
   onProgress(progress: unknown): void;
   /** Processes of this attempt on this machine, whose GPU memory is the job's own. */
   onPids?(pids: number[]): void;
+  /** Each MILP incumbent the solve server hands out, once and in order, as the server sent it (cuOpt's shape). */
+  onIncumbent?(incumbent: cuopt.Incumbent): void;
+  /** The worker's log (the solver's own), as text in the order written; pieces may end mid-line. */
+  onLog?(text: string): void;
 }
 
 export interface Executor {

@@ -1,13 +1,16 @@
 // Why a GPU (or a solve server's slots) is drained, by source: the driver (nvidia-smi reports it
-// broken or missing), repeated job failures on it (drained for a cool-down), a solve server that
-// is down, and a server whose GPUs are all drained. The ledger shows the reasons joined.
+// broken or missing), failures of several different jobs in a row on it (drained for a cool-down),
+// a solve server that is down, and a server whose GPUs are all drained. The ledger shows the
+// reasons joined. A job that fails on every attempt says something about itself, not the device:
+// its own failures count once, so one tenant's bad input cannot take a device from the others.
 import type { VramLedger } from '../core/ledger.js';
 
 export type DrainSource = 'driver' | 'failures' | 'server' | 'gpus';
 
 export class GpuHealth {
   private readonly reasons = new Map<string, Map<DrainSource, string>>();
-  private readonly streaks = new Map<string, number>();
+  /** Per device, the jobs whose attempts failed on it since the last success there. */
+  private readonly streaks = new Map<string, Set<string>>();
   private readonly cooldowns = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -22,21 +25,26 @@ export class GpuHealth {
     this.set(gpu, 'driver', reason);
   }
 
-  /** A job ended on `gpu`: a worker failure extends the GPU's streak; anything else ends it. */
-  recordOutcome(gpu: string, failure: string | undefined): void {
+  /**
+   * An attempt of job `jobId` ended on `gpu`: a worker failure adds the job to the device's streak
+   * (a job already in it adds nothing); a success ends the streak. The device is drained once
+   * `drainAfterFailures` different jobs failed on it in a row.
+   */
+  recordOutcome(gpu: string, jobId: string, failure: string | undefined): void {
     if (failure === undefined) {
-      this.streaks.set(gpu, 0);
+      this.streaks.delete(gpu);
       return;
     }
-    const streak = (this.streaks.get(gpu) ?? 0) + 1;
-    this.streaks.set(gpu, streak);
-    if (streak < this.drainAfterFailures || this.reasons.get(gpu)?.has('failures')) return;
-    this.set(gpu, 'failures', `${streak} jobs failed in a row on it (last: ${failure}); it takes jobs again in ${Math.round(this.cooldownMs / 1000)} s`);
+    const streak = this.streaks.get(gpu) ?? new Set<string>();
+    this.streaks.set(gpu, streak.add(jobId));
+    if (streak.size < this.drainAfterFailures || this.reasons.get(gpu)?.has('failures')) return;
+    const why = `${streak.size} different jobs failed in a row on it (last: ${failure}); it takes jobs again in ${Math.round(this.cooldownMs / 1000)} s`;
+    this.set(gpu, 'failures', why);
     clearTimeout(this.cooldowns.get(gpu));
     this.cooldowns.set(
       gpu,
       setTimeout(() => {
-        this.streaks.set(gpu, 0);
+        this.streaks.delete(gpu);
         this.set(gpu, 'failures', undefined);
       }, this.cooldownMs),
     );

@@ -3,7 +3,7 @@
 import type { StageRecord } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import type { Reservation } from '../core/ledger.js';
-import { JobFailure, type ExecutionRequest } from '../executors/executor.js';
+import { JobFailure, type ExecutionHooks, type ExecutionRequest } from '../executors/executor.js';
 import type { Spent } from '../queue/run-records.js';
 import { cancelledOnRequest, countJobEnd, failAttempt, failOutOfMemory } from './attempt-failures.js';
 import type { HeldJob } from './held-job.js';
@@ -53,10 +53,17 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
     gpu: { id: reservation.gpu, vramMb: reservation.vramMb, totalMb: attempt.gpuTotalMb, ...(attempt.gpuUuid ? { uuid: attempt.gpuUuid } : {}) },
     ...(attempt.fence !== undefined ? { fence: attempt.fence } : {}),
   };
-  const hooks = {
+  // Incumbents and log text are written in the order they came: each write waits for the one before.
+  let outputs: Promise<void> = Promise.resolve();
+  const keepInOrder = (write: () => Promise<void>, what: string) => {
+    outputs = outputs.then(write).catch((err: unknown) => log.warn({ err }, `could not record the ${what}`));
+  };
+  const hooks: ExecutionHooks = {
     onHandle: (handle: string) => void records.handle(held.id, handle).catch((err) => log.warn({ err }, 'could not record the handle')),
     onProgress: (progress: unknown) => void records.progress(held.id, progress).catch((err) => log.warn({ err }, 'could not record progress')),
     onPids: (pids: number[]) => monitor?.track(held.id, reservation.gpu, pids),
+    onIncumbent: (incumbent) => keepInOrder(() => records.incumbent(held.id, incumbent), 'incumbent'),
+    onLog: (text) => keepInOrder(() => records.log(held.id, text), 'solver log'),
   };
 
   let result: unknown;
@@ -100,7 +107,8 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
         return 'finished';
       default: {
         const failure = err instanceof JobFailure ? err : new JobFailure('internal', `the executor failed unexpectedly: ${(err as Error).message}`, true);
-        if (failure.code === 'worker_error') health.recordOutcome(reservation.gpu, failure.message);
+        // Only failures of different jobs drain the device: one job failing every attempt is about that job.
+        if (failure.code === 'worker_error') health.recordOutcome(reservation.gpu, held.id, failure.message);
         if (failure.needsMoreVram) {
           await failOutOfMemory(services, held, reservation, failure, log, spent);
           return 'finished';
@@ -110,6 +118,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
       }
     }
   } finally {
+    await outputs;
     await recordPeak(services, held, reservation, log);
   }
   if (attempt.stopReason === 'lock-lost' || attempt.stopReason === 'handover') return 'handed-over';
@@ -117,7 +126,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
     log.warn('finished after this scheduler lost its lease; leaving the result to the active one');
     return 'handed-over';
   }
-  health.recordOutcome(reservation.gpu, undefined);
+  health.recordOutcome(reservation.gpu, held.id, undefined);
   const spent: Spent = { seconds: ((gpuEndedAt ?? Date.now()) - startedAt) / 1000, onCpu: isOnCpu(attempt) };
   const seconds = await records.ended(held.id, { finishedAt: Date.now(), spent }).catch((err: unknown) => void log.warn({ err }, 'could not record the end'));
   const queue = queueOf(services, held.kind);

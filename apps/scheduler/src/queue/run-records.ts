@@ -1,10 +1,27 @@
 // Writes the run record (keys.jobRun) that the API merges into the job view: what BullMQ has no
 // field for. Written on each phase change and when the pending reason changes, never per pass,
 // and only while this scheduler holds its box (fenced). Each write is announced on the job's
-// events channel, for the API's event streams.
-import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type JobError, type StageRecord } from '@gpuq/shared';
-import type { Redis } from '@gpuq/runtime';
+// events channel, for the API's event streams. Beside it, what the worker handed out while the job
+// ran: a solve's incumbents and the solver's log, kept as long as the record.
+import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type cuopt, type JobError, type StageRecord } from '@gpuq/shared';
+import { RedisScript, type Redis } from '@gpuq/runtime';
 import type { FencedOp, FencedWriter } from '../box/fenced-writes.js';
+
+/** A job's log is kept up to this many bytes: its start, then one line saying the rest was cut. */
+export const JOB_LOG_MAX_BYTES = 1024 * 1024;
+const LOG_CUT_LINE = '\n[gpuq] the log was cut here: a job keeps the first 1 MiB of its log\n';
+
+// Appends ARGV[1] to the log, cut at ARGV[2] bytes with the line ARGV[3] once; sets the expiry.
+const APPEND_CAPPED = `
+local len = redis.call('STRLEN', KEYS[1])
+local cap = tonumber(ARGV[2])
+if len > cap then return len end
+local text = ARGV[1]
+if len + #text > cap then text = string.sub(text, 1, cap - len) .. ARGV[3] end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return redis.call('APPEND', KEYS[1], text)
+`;
+const APPEND_CAPPED_SCRIPT = new RedisScript(APPEND_CAPPED);
 
 /** The time an attempt held its GPU (or, on a CPU solve server, the CPU), for the job's cost. */
 export interface Spent {
@@ -17,6 +34,9 @@ export interface JobSeconds {
   gpuSeconds: number;
   cpuSeconds: number;
 }
+
+/** The most incumbents kept per job, newest last: each is a whole solution vector. */
+const MAX_KEPT_INCUMBENTS = 1_000;
 
 export class RunRecords {
   private readonly lastReason = new Map<string, string>();
@@ -71,6 +91,21 @@ export class RunRecords {
 
   async progress(jobId: string, progress: unknown): Promise<void> {
     await this.write(jobId, { set: runRecordFields({ progress }) });
+  }
+
+  /**
+   * An incumbent as the solve server sent it (cuOpt's JSON), after those before it. Not fenced: the
+   * server hands each out once, so a scheduler that read one keeps it even while losing its box.
+   */
+  async incumbent(jobId: string, incumbent: cuopt.Incumbent): Promise<void> {
+    const key = keys.jobIncumbents(jobId);
+    // Bounded: a long MILP finds thousands; a client that never reads them keeps the latest.
+    await this.redis.multi().rpush(key, JSON.stringify(incumbent)).ltrim(key, -MAX_KEPT_INCUMBENTS, -1).expire(key, FINISHED_JOB_RETENTION_S).exec();
+  }
+
+  /** The worker's log text, appended; past JOB_LOG_MAX_BYTES only the line saying it was cut is added. */
+  async log(jobId: string, text: string): Promise<void> {
+    await APPEND_CAPPED_SCRIPT.run(this.redis, [keys.jobLog(jobId)], [text, JOB_LOG_MAX_BYTES, LOG_CUT_LINE, FINISHED_JOB_RETENTION_S]);
   }
 
   /**

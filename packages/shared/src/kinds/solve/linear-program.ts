@@ -1,10 +1,21 @@
 // The `solve` kind's input: an LP or MILP in the cuOpt server's JSON (CSR) form, exactly as
 // `POST /cuopt/request` takes it (cuOpt 25.08), with the cross-field checks cuOpt leaves to the solver.
 import { z } from 'zod';
+import { SolverConfig } from './solver-config.js';
+
+/**
+ * |values| at or above this are infinite to the solvers: HiGHS's `infinite_cost` and
+ * `infinite_bound` (kHighsInf stands for them), and cuOpt turns "inf" into IEEE infinity. A finite
+ * number this large is refused: as a bound it means "inf", as a coefficient HiGHS refuses the model.
+ */
+export const SOLVER_INFINITY = 1e20;
+
+/** A JSON number (1e400 parses to Infinity, which JSON cannot mean). */
+const Finite = z.number({ error: (issue) => (issue.input === undefined ? undefined : 'expected a finite number') });
 
 /** A bound: a number, or cuOpt's strings for infinity. */
-export const Bound = z.union([z.number(), z.literal('inf'), z.literal('ninf')], {
-  error: 'expected a number, "inf" or "ninf"',
+export const Bound = z.union([Finite, z.literal('inf'), z.literal('ninf')], {
+  error: 'expected a finite number, "inf" or "ninf"',
 });
 export type Bound = z.infer<typeof Bound>;
 
@@ -13,7 +24,7 @@ const Index = z.number().int('expected an integer').nonnegative('expected an ind
 export const CsrMatrix = z.strictObject({
   offsets: z.array(Index).min(1, 'needs at least one entry (rows + 1)'),
   indices: z.array(Index),
-  values: z.array(z.number()),
+  values: z.array(Finite),
 });
 
 export const ConstraintBounds = z.strictObject({
@@ -24,9 +35,9 @@ export const ConstraintBounds = z.strictObject({
 });
 
 export const ObjectiveData = z.strictObject({
-  coefficients: z.array(z.number()),
-  scalability_factor: z.number().nullable().optional(),
-  offset: z.number().nullable().optional(),
+  coefficients: z.array(Finite),
+  scalability_factor: Finite.nullable().optional(),
+  offset: Finite.nullable().optional(),
 });
 
 export const VariableBounds = z.strictObject({
@@ -34,37 +45,7 @@ export const VariableBounds = z.strictObject({
   lower_bounds: z.array(Bound),
 });
 
-const positive = z.number().positive();
-
-export const Tolerances = z.looseObject({
-  optimality: positive.optional(),
-  absolute_primal: positive.optional(),
-  absolute_dual: positive.optional(),
-  absolute_gap: positive.optional(),
-  relative_primal: positive.optional(),
-  relative_dual: positive.optional(),
-  relative_gap: positive.optional(),
-  primal_infeasible: positive.optional(),
-  dual_infeasible: positive.optional(),
-  mip_integrality_tolerance: positive.optional(),
-  mip_absolute_gap: z.number().nonnegative().optional(),
-  mip_relative_gap: z.number().nonnegative().optional(),
-});
-
-/** Known fields are typed; others pass through, as newer cuOpt servers accept more. */
-export const SolverConfig = z.looseObject({
-  time_limit: positive.nullable().optional().describe('Seconds. A MILP runs until it, or until proven optimal.'),
-  iteration_limit: z.number().int().positive().nullable().optional(),
-  infeasibility_detection: z.boolean().optional(),
-  method: z.number().int().min(0).max(3).optional().describe('0 concurrent, 1 PDLP, 2 dual simplex, 3 barrier.'),
-  pdlp_solver_mode: z.number().int().min(0).optional(),
-  mip_scaling: z.boolean().optional(),
-  mip_heuristics_only: z.boolean().optional(),
-  num_cpu_threads: z.number().int().positive().nullable().optional(),
-  crossover: z.boolean().optional(),
-  log_to_console: z.boolean().optional(),
-  tolerances: Tolerances.optional(),
-});
+export { SolverConfig, Tolerances } from './solver-config.js';
 
 const LinearProgramShape = z.strictObject({
   csr_constraint_matrix: CsrMatrix,
@@ -130,7 +111,9 @@ export function checkLinearProgram(lp: z.infer<typeof LinearProgramShape>): Issu
 
 function checkConstraintBounds(cb: z.infer<typeof ConstraintBounds>, numRows: number): Issue[] {
   const hasPair = cb.upper_bounds !== undefined || cb.lower_bounds !== undefined;
-  const hasTyped = cb.bounds !== undefined || cb.types !== undefined;
+  // Beside upper/lower bounds cuOpt ignores `bounds` and refuses only a non-empty `types` (its MPS
+  // reader sends all four, `types` empty).
+  const hasTyped = hasPair ? (cb.types?.length ?? 0) > 0 : cb.bounds !== undefined || cb.types !== undefined;
   if (hasPair && hasTyped) {
     return [{ path: ['constraint_bounds'], message: 'give either upper_bounds and lower_bounds, or bounds and types, not both' }];
   }
@@ -197,8 +180,39 @@ function findDuplicateInRow(offsets: number[], indices: number[]): { row: number
   return undefined;
 }
 
+/**
+ * Numbers no solver takes, where that is known before solving: a finite value at or above
+ * SOLVER_INFINITY in size. One issue per list, at its first such entry.
+ */
+export function checkLinearProgramValues(
+  lp: Pick<z.input<typeof LinearProgramShape>, 'objective_data' | 'csr_constraint_matrix' | 'constraint_bounds' | 'variable_bounds'>,
+): Issue[] {
+  const issues: Issue[] = [];
+  const tooLarge = (value: number) => `${value} is at or above 1e20 in size, which solvers read as infinite (HiGHS refuses it): scale the problem so it stays below`;
+  const checkNumbers = (list: readonly number[] | null | undefined, path: (string | number)[]) => {
+    const at = list?.findIndex((v) => Math.abs(v) >= SOLVER_INFINITY) ?? -1;
+    if (at >= 0) issues.push({ path: [...path, at], message: tooLarge(list![at]!) });
+  };
+  const checkBounds = (list: readonly Bound[] | undefined, path: (string | number)[], isTyped = false) => {
+    const at = list?.findIndex((b) => typeof b === 'number' && Math.abs(b) >= SOLVER_INFINITY) ?? -1;
+    if (at < 0) return;
+    const hint = isTyped ? 'a typed bound must be finite: use upper_bounds and lower_bounds for a row with no bound on one side' : 'give "inf" or "ninf" for no bound';
+    issues.push({ path: [...path, at], message: `${list![at]} is at or above 1e20 in size, which solvers read as infinite: ${hint}` });
+  };
+  checkNumbers(lp.objective_data.coefficients, ['objective_data', 'coefficients']);
+  const offset = lp.objective_data.offset;
+  if (offset != null && Math.abs(offset) >= SOLVER_INFINITY) issues.push({ path: ['objective_data', 'offset'], message: tooLarge(offset) });
+  checkNumbers(lp.csr_constraint_matrix.values, ['csr_constraint_matrix', 'values']);
+  checkBounds(lp.constraint_bounds.lower_bounds, ['constraint_bounds', 'lower_bounds']);
+  checkBounds(lp.constraint_bounds.upper_bounds, ['constraint_bounds', 'upper_bounds']);
+  checkBounds(lp.constraint_bounds.bounds, ['constraint_bounds', 'bounds'], true);
+  checkBounds(lp.variable_bounds?.lower_bounds, ['variable_bounds', 'lower_bounds']);
+  checkBounds(lp.variable_bounds?.upper_bounds, ['variable_bounds', 'upper_bounds']);
+  return issues;
+}
+
 export const LinearProgram = LinearProgramShape.superRefine((lp, ctx) => {
-  for (const issue of checkLinearProgram(lp)) ctx.addIssue({ code: 'custom', ...issue });
+  for (const issue of [...checkLinearProgram(lp), ...checkLinearProgramValues(lp)]) ctx.addIssue({ code: 'custom', ...issue });
 });
 export type LinearProgram = z.infer<typeof LinearProgram>;
 

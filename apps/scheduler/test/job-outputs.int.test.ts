@@ -1,0 +1,56 @@
+// What a running job's worker hands out, kept beside its run record in a real Redis: a solve's
+// incumbents as cuOpt's JSON, oldest first, and the solver's log, cut at 1 MiB keeping its start.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FINISHED_JOB_RETENTION_S, keys } from '@gpuq/shared';
+import { Redis } from '@gpuq/runtime';
+import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
+import { FencedWriter } from '../src/box/fenced-writes.js';
+import { JOB_LOG_MAX_BYTES, RunRecords } from '../src/queue/run-records.js';
+
+let redis: Redis;
+let records: RunRecords;
+beforeAll(async () => {
+  redis = new Redis(await freshRedisUrl(), { maxRetriesPerRequest: 2 });
+  records = new RunRecords(redis, new FencedWriter(redis, 'fence', () => 1), 'box-a', () => 1);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+describe('RunRecords: a job’s incumbents and log', () => {
+  it('keeps each incumbent as the server sent it, oldest first, for as long as the run record', async () => {
+    // cuOpt 25.08 sends no bound; newer servers do. Both are kept as they came.
+    await records.incumbent('job-1', { solution: [3, 1], cost: 19 });
+    await records.incumbent('job-1', { solution: [4, 0], cost: 20, bound: 21 });
+    const stored = await redis.lrange(keys.jobIncumbents('job-1'), 0, -1);
+    expect(stored).toEqual(['{"solution":[3,1],"cost":19}', '{"solution":[4,0],"cost":20,"bound":21}']);
+    const ttl = await redis.ttl(keys.jobIncumbents('job-1'));
+    expect(ttl).toBeGreaterThan(FINISHED_JOB_RETENTION_S - 10);
+  });
+
+  it('appends the log in order, and past 1 MiB keeps the start and one line saying it was cut', async () => {
+    await records.log('job-2', 'Solving a problem with 2 constraints\n');
+    await records.log('job-2', 'Optimal');
+    expect(await redis.get(keys.jobLog('job-2'))).toBe('Solving a problem with 2 constraints\nOptimal');
+    expect(await redis.ttl(keys.jobLog('job-2'))).toBeGreaterThan(FINISHED_JOB_RETENTION_S - 10);
+
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let i = 0; i < 1030; i++) await records.log('job-3', line);
+    const log = (await redis.get(keys.jobLog('job-3')))!;
+    const cut = '\n[gpuq] the log was cut here: a job keeps the first 1 MiB of its log\n';
+    expect(log.length).toBe(JOB_LOG_MAX_BYTES + cut.length);
+    expect(log.startsWith(line.repeat(1024))).toBe(true);
+    expect(log.endsWith(cut)).toBe(true);
+    // Nothing more is added once it was cut.
+    await records.log('job-3', 'more');
+    expect((await redis.get(keys.jobLog('job-3')))!.length).toBe(log.length);
+  });
+
+  it('cuts a log that fills exactly 1 MiB at the next write', async () => {
+    await records.log('job-4', 'y'.repeat(JOB_LOG_MAX_BYTES));
+    await records.log('job-4', 'z');
+    const log = (await redis.get(keys.jobLog('job-4')))!;
+    expect(log.slice(0, JOB_LOG_MAX_BYTES)).toBe('y'.repeat(JOB_LOG_MAX_BYTES));
+    expect(log.slice(JOB_LOG_MAX_BYTES)).toMatch(/^\n\[gpuq\] the log was cut here/);
+  });
+});
