@@ -46,8 +46,20 @@ export interface SolveOutcome {
   mipLpIterations: number;
 }
 
+/** A batch member the solver refused, as cuOpt reports it in place: its error status and message. */
+export interface BatchMemberError {
+  status: number;
+  solution: string;
+}
+
+/** `response` of a finished request: one solver response, a batch's list, or `validation_only`'s status 0. */
+export interface SolverResponse {
+  solver_response: cuopt.LpSolverResponse | { status: 0; solution: Record<string, never> } | Array<cuopt.LpSolverResponse | BatchMemberError>;
+  total_solve_time?: number;
+}
+
 export interface CuoptResult {
-  response: cuopt.LpResponse;
+  response: SolverResponse;
   notes: string[];
   warnings: string[];
 }

@@ -1,14 +1,15 @@
-// One cuOpt request body solved with HiGHS: parse, validate, build, run, and shape the result as
+// One decoded cuOpt request body solved with HiGHS: validate, build, run, and shape the result as
 // cuOpt does. Synchronous and CPU-bound: the server runs it in a worker thread.
 import type { Highs, HighsCallbackMap, ModelData } from 'highs';
 import { LinearProgram, issuesToDetails, type cuopt } from '@gpuq/shared';
 import { toHighsModel, toHighsOptions, type HighsModelInput, type HighsOptionValues } from './highs-model.js';
-import { toCuoptResult, type CuoptResult, type HighsModelStatus, type SolveOutcome } from './highs-result.js';
+import { toCuoptResult, type BatchMemberError, type CuoptResult, type HighsModelStatus, type SolveOutcome } from './highs-result.js';
+import { applyLpCompat } from './lp-compat.js';
 
 /** A failure with the HTTP status cuOpt would report it under. */
 export class SolveError extends Error {
   constructor(
-    readonly status: 400 | 422 | 500,
+    readonly status: number,
     message: string,
   ) {
     super(message);
@@ -21,10 +22,15 @@ export interface SolveHooks {
   shouldStop?: () => boolean;
   /** Each improving MIP incumbent, with cuOpt's objective (factor and offset applied). */
   onIncumbent?: (incumbent: { solution: number[]; cost: number; bound: number }) => void;
+  /** The solver's log text as HiGHS writes it (single problems only, as cuOpt logs no batch). */
+  onLog?: (text: string) => void;
+  /** Validate and answer as cuOpt's `validation_only` does, without solving. */
+  validationOnly?: boolean;
 }
 
 export function validateProblem(body: unknown, index?: number): LinearProgram {
   const where = index === undefined ? '' : `problem ${index}: `;
+  applyLpCompat(body);
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !('csr_constraint_matrix' in body)) {
     throw new SolveError(400, `${where}solver-cpu solves LP and MILP (a body with csr_constraint_matrix); routing problems need the cuOpt server`);
   }
@@ -42,7 +48,13 @@ export function solveProblem(highs: Highs, lp: LinearProgram, hooks: SolveHooks 
   const input = toHighsModel(lp);
   const sense = input.sense === -1 ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize;
   const options = toHighsOptions(lp);
-  const model = highs.createModel({ ...input, sense } satisfies ModelData);
+  if (hooks.onLog) Object.assign(options, { output_flag: true, log_to_console: false });
+  let model: ReturnType<Highs['createModel']>;
+  try {
+    model = highs.createModel({ ...input, sense } satisfies ModelData);
+  } catch (err) {
+    throw refused(err);
+  }
   try {
     model.options.set(options);
     let mipLpIterations = 0;
@@ -63,6 +75,14 @@ export function solveProblem(highs: Highs, lp: LinearProgram, hooks: SolveHooks 
         mipLpIterations = Number(event.data.mip_total_lp_iterations ?? mipLpIterations);
         return stopIfAsked(event);
       },
+      ...(hooks.onLog
+        ? {
+            [highs.constants.callbackType.logging]: (event) => {
+              hooks.onLog!(event.message);
+              return undefined;
+            },
+          }
+        : {}),
       ...(hooks.onIncumbent
         ? {
             [highs.constants.callbackType.mipImprovingSolution]: (event) => {
@@ -76,8 +96,17 @@ export function solveProblem(highs: Highs, lp: LinearProgram, hooks: SolveHooks 
           }
         : {}),
     };
-    const { modelStatus } = model.run(callbacks);
+    let run: ReturnType<typeof model.run>;
+    try {
+      run = model.run(callbacks);
+    } catch (err) {
+      throw refused(err);
+    }
+    const { modelStatus } = run;
     if (wasStopped) throw new SolveError(500, 'aborted');
+    if (modelStatus === highs.constants.modelStatus.modelError || modelStatus === highs.constants.modelStatus.loadError) {
+      throw new SolveError(400, `the solver refused the model (HiGHS: ${run.warnings.join('; ') || 'model error'})`);
+    }
     const unboundedOrInfeasible = modelStatus === highs.constants.modelStatus.unboundedOrInfeasible;
     const info = (name: string): number => {
       try {
@@ -134,23 +163,41 @@ function feasibilityOf(highs: Highs, input: HighsModelInput, options: HighsOptio
   }
 }
 
-/** A whole request body: one problem, or a JSON list of them (a batch). */
-export function solveBody(highs: Highs, text: string, hooks: SolveHooks = {}): CuoptResult {
-  const startedAt = performance.now();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    throw new SolveError(422, `unable to load optimization data stream, ${(err as Error).message}`);
-  }
-  if (!Array.isArray(body)) return solveProblem(highs, validateProblem(body), hooks);
-  const results = body.map((item, i) => validateProblem(item, i)).map((lp) => solveProblem(highs, lp, { ...hooks, onIncumbent: undefined }));
-  return {
-    response: {
-      solver_response: results.map((r) => r.response.solver_response as cuopt.LpSolverResponse),
-      total_solve_time: (performance.now() - startedAt) / 1000,
-    },
-    notes: results.flatMap((r) => r.notes),
-    warnings: results.flatMap((r) => r.warnings),
-  };
+/** A HiGHS refusal of the model (a value it will not take, a malformed matrix) is bad input: 400. */
+function refused(err: unknown): SolveError {
+  if (err instanceof SolveError) return err;
+  return new SolveError(400, `the solver refused the model (HiGHS: ${(err as Error).message})`);
 }
+
+/** cuOpt's `validation_only` answer: status 0 and an empty solution, for one problem or a batch alike. */
+const VALID_INPUT: CuoptResult = { response: { solver_response: { status: 0, solution: {} } }, notes: ['Input is valid'], warnings: [] };
+
+/** A whole decoded request body: one problem, or a list of them (a batch). */
+export function solveBody(highs: Highs, body: unknown, hooks: SolveHooks = {}): CuoptResult {
+  const startedAt = performance.now();
+  if (!Array.isArray(body)) {
+    const lp = validateProblem(body);
+    return hooks.validationOnly ? VALID_INPUT : solveProblem(highs, lp, hooks);
+  }
+  const problems = body.map((item, i) => validateProblem(item, i));
+  if (hooks.validationOnly) return VALID_INPUT;
+  // cuOpt's batch reports no incumbents and writes no log.
+  const batchHooks = { shouldStop: hooks.shouldStop };
+  const responses: Array<cuopt.LpSolverResponse | BatchMemberError> = [];
+  const notes: string[] = [];
+  for (const lp of problems) {
+    try {
+      const result = solveProblem(highs, lp, batchHooks);
+      responses.push(result.response.solver_response as cuopt.LpSolverResponse);
+      notes.push(...result.notes);
+    } catch (err) {
+      // cuOpt answers a batch member the solver refused in place: its error status and message.
+      if (err instanceof SolveError && err.status === 400) responses.push({ status: CUOPT_VALIDATION_ERROR, solution: err.message });
+      else throw err;
+    }
+  }
+  return { response: { solver_response: responses, total_solve_time: (performance.now() - startedAt) / 1000 }, notes, warnings: [] };
+}
+
+/** cuOpt's error_type_t::ValidationError (CUOPT_VALIDATION_ERROR in its constants.h). */
+const CUOPT_VALIDATION_ERROR = 4;

@@ -25,6 +25,7 @@ class SolverSlot {
     private readonly store: RequestStore,
     private readonly log: Logger,
     private readonly abortGraceMs: number,
+    private readonly allowPickle: boolean,
   ) {
     this.spawn();
   }
@@ -32,11 +33,12 @@ class SolverSlot {
   private spawn(): void {
     const interruptFlag = new SharedArrayBuffer(4);
     this.interrupt = new Int32Array(interruptFlag);
-    this.worker = new Worker(THREAD_URL, { workerData: { interruptFlag } satisfies ThreadData });
+    this.worker = new Worker(THREAD_URL, { workerData: { interruptFlag, allowPickle: this.allowPickle } satisfies ThreadData });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (reply: ThreadReply) => {
         if (reply.type === 'ready') resolve();
         else if (reply.type === 'incumbent') this.onIncumbent(reply);
+        else if (reply.type === 'log') this.store.appendLog(reply.reqId, reply.text);
         else this.finish?.(reply);
       };
       this.worker.on('message', onMessage);
@@ -64,8 +66,19 @@ class SolverSlot {
     Atomics.store(this.interrupt, 0, 0);
     const reply = await new Promise<Extract<ThreadReply, { type: 'done' }>>((resolve) => {
       this.finish = resolve;
+      const body = request.body ?? Buffer.alloc(0);
+      // The thread has its copy; the result is all this request holds from now on.
+      request.body = undefined;
       this.ready.then(
-        () => this.worker.postMessage({ reqId: request.id, body: request.body, incumbents: request.wantsIncumbents } satisfies ThreadRequest),
+        () =>
+          this.worker.postMessage({
+            reqId: request.id,
+            body,
+            media: request.media,
+            incumbents: request.wantsIncumbents,
+            logs: request.wantsLogs,
+            validationOnly: request.validationOnly,
+          } satisfies ThreadRequest),
         (err: Error) => resolve({ type: 'done', reqId: request.id, ok: false, status: 500, error: `solver thread unavailable: ${err.message}` }),
       );
     });
@@ -116,8 +129,9 @@ export class SolverPool {
     private readonly store: RequestStore,
     log: Logger,
     abortGraceMs = 2_000,
+    allowPickle = false,
   ) {
-    this.slots = Array.from({ length: size }, (_, i) => new SolverSlot(i, store, log, abortGraceMs));
+    this.slots = Array.from({ length: size }, (_, i) => new SolverSlot(i, store, log, abortGraceMs, allowPickle));
   }
 
   /** Resolves once every thread has loaded HiGHS. */

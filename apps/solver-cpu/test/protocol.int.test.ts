@@ -1,6 +1,7 @@
 // solver-cpu as a real process, checked against the cuOpt server's REST contract (docs/contracts/cuopt-rest.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP, SMALL_MILP, marketSplitMilp } from '../../../test/fixtures/problems.js';
+import { decodeRequestBody } from '@gpuq/cuopt-wire';
 import { AppProcess, startListening, waitFor } from '@gpuq/testkit';
 
 let solver: AppProcess;
@@ -18,9 +19,10 @@ afterAll(async () => {
 });
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { 'content-type': 'application/json', 'client-version': 'custom' }) {
+  // fetch sends Accept: */*, which cuOpt answers in msgpack on most routes: ask for JSON, as a JSON client must.
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : headers,
+    headers: { accept: 'application/json', ...(body === undefined ? {} : headers) },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -99,7 +101,11 @@ describe('solver-cpu speaks the cuOpt REST protocol', () => {
   it('refuses what cuOpt refuses at submit: other content types and an empty body', async () => {
     expect(await call('POST', '/cuopt/request', CONTRACTS_LP, { 'content-type': 'application/json; charset=utf-8' })).toEqual({
       status: 415,
-      body: { error: 'Unsupported Content-Type value application/json; charset=utf-8, supported values are [application/json]', error_result: false },
+      body: {
+        error:
+          "Unsupported Content-Type value application/json; charset=utf-8, supported values are ['application/json', 'application/vnd.msgpack', 'application/zlib', 'application/octet-stream']",
+        error_result: false,
+      },
     });
     expect(await call('POST', '/cuopt/request', '', { 'content-type': 'application/json' })).toEqual({
       status: 422,
@@ -122,7 +128,7 @@ describe('solver-cpu speaks the cuOpt REST protocol', () => {
     expect(done.body!.warnings).toEqual([expect.stringMatching(/^Client version missing/)]);
   });
 
-  it('hands out MILP incumbents once each, then cuOpt’s end sentinel', async () => {
+  it('hands out MILP incumbents once each, then cuOpt 25.08’s end marker', async () => {
     const reqId = await submit(marketSplitMilp(0.5), '?incumbent_solutions=true');
     const seen: Array<{ cost: number }> = [];
     const sentinel = await waitFor(async () => {
@@ -131,7 +137,7 @@ describe('solver-cpu speaks the cuOpt REST protocol', () => {
       seen.push(...(batch as Array<{ cost: number }>));
       return undefined;
     }, { what: 'the incumbent sentinel', timeoutMs: 10_000 });
-    expect(sentinel).toEqual([{ solution: [], cost: null, bound: null }]);
+    expect(sentinel).toEqual([{ solution: [], cost: null }]);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((i) => typeof i.cost === 'number')).toBe(true);
     // Once finished, every later read is the sentinel again.
@@ -142,5 +148,35 @@ describe('solver-cpu speaks the cuOpt REST protocol', () => {
     const reqId = await submit([CONTRACTS_LP, SMALL_MILP]);
     const done = await waitFor(async () => (await call('GET', `/cuopt/solution/${reqId}`)).body?.response as { solver_response: unknown[] } | undefined, { what: 'the batch' });
     expect(done.solver_response).toMatchObject([{ status: 'Optimal' }, { status: 'Optimal' }]);
+  });
+
+  it('keeps the solver log of a solver_logs request: 404 until written, read from a byte offset, deleted on request', async () => {
+    const reqId = await submit(SMALL_MILP, '?solver_logs=true');
+    await waitFor(async () => (await call('GET', `/cuopt/solution/${reqId}`)).body?.response, { what: 'the solve' });
+    const whole = (await call('GET', `/cuopt/log/${reqId}?frombyte=0`)).body as { log: string[]; nbytes: number };
+    expect(whole.log.join('\n')).toMatch(/Solving report/);
+    const tail = (await call('GET', `/cuopt/log/${reqId}?frombyte=${whole.nbytes}`)).body;
+    expect(tail).toEqual({ log: [''], nbytes: whole.nbytes });
+    expect(await call('DELETE', `/cuopt/log/${reqId}`)).toEqual({ status: 200, body: null });
+    expect(await call('GET', `/cuopt/log/${reqId}`)).toEqual({ status: 404, body: { error: `log not found for request ${reqId}` } });
+  });
+
+  it('answers a wildcard Accept on the status route in msgpack, an unknown id included', async () => {
+    const reply = await fetch(`${base}/cuopt/request/nope`, { headers: { accept: '*/*' } });
+    expect(reply.status).toBe(404);
+    expect(reply.headers.get('content-type')).toBe('application/vnd.msgpack');
+    expect(decodeRequestBody(Buffer.from(await reply.arrayBuffer()), 'msgpack', { allowPickle: false })).toEqual({ error: 'job nope does not exist', error_result: false });
+  });
+
+  it('caches a body with cache=true, solves it by reqId, and drops it with DELETE ?cached=true', async () => {
+    const cacheId = await submit(CONTRACTS_LP, '?cache=true');
+    const reqId = (await call('POST', `/cuopt/request?reqId=${cacheId}`, '')).body!.reqId as string;
+    const done = await waitFor(async () => (await call('GET', `/cuopt/solution/${reqId}`)).body?.response, { what: 'the cached solve' });
+    expect(done).toMatchObject({ solver_response: { status: 'Optimal' } });
+    expect((await call('DELETE', `/cuopt/request/${cacheId}?cached=true`)).body).toEqual({ queued: 0, running: 0, cached: 1 });
+    expect(await call('POST', `/cuopt/request?reqId=${cacheId}`, '')).toEqual({
+      status: 422,
+      body: { error: `Requtest id '${cacheId}' does not exist`, error_result: false },
+    });
   });
 });

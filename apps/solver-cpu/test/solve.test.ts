@@ -91,14 +91,65 @@ describe('request bodies', () => {
       }
       return 200;
     };
-    expect(status(() => solveBody(highs, '{"csr'))).toBe(422);
     expect(status(() => validateProblem({ csr_constraint_matrix: 1 }))).toBe(422);
     expect(status(() => validateProblem({ ...CONTRACTS_LP, variable_types: ['I'] }))).toBe(400);
     expect(status(() => validateProblem({ cost_matrix_data: {} }))).toBe(400);
   });
 
   it('solves a batch into a list of solver responses', () => {
-    const result = solveBody(highs, JSON.stringify([CONTRACTS_LP, INFEASIBLE_LP]));
+    const result = solveBody(highs, [structuredClone(CONTRACTS_LP), structuredClone(INFEASIBLE_LP)]);
     expect(result.response.solver_response).toMatchObject([{ status: 'Optimal' }, { status: 'PrimalInfeasible' }]);
+  });
+});
+
+describe('what cuOpt does around a solve', () => {
+  it('answers validation_only with status 0, an empty solution and "Input is valid", without solving', () => {
+    expect(solveBody(highs, structuredClone(CONTRACTS_LP), { validationOnly: true })).toEqual({
+      response: { solver_response: { status: 0, solution: {} } },
+      notes: ['Input is valid'],
+      warnings: [],
+    });
+  });
+
+  it('still refuses invalid input under validation_only', () => {
+    expect(() => solveBody(highs, { ...structuredClone(CONTRACTS_LP), variable_types: ['I'] }, { validationOnly: true })).toThrow(SolveError);
+  });
+
+  it('takes the MPS path’s body: bounds beside upper/lower bounds, an empty types list, IEEE infinities', () => {
+    const mps = {
+      csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [6, 4, 1, 2] },
+      constraint_bounds: { bounds: [24, 6], upper_bounds: [24, 6], lower_bounds: [-Infinity, -Infinity], types: [] },
+      objective_data: { coefficients: [-5, -4], scalability_factor: 1, offset: 0 },
+      variable_bounds: { upper_bounds: [Infinity, Infinity], lower_bounds: [0, 0] },
+      maximize: false,
+      variable_types: ['I', 'I'],
+      variable_names: ['X', 'Y'],
+      solver_config: { tolerances: { integrality_tolerance: 1e-5, absolute_mip_gap: 0 } },
+    };
+    const result = solveBody(highs, mps);
+    expect(result.response.solver_response).toMatchObject({ status: 'Optimal', solution: { primal_objective: -20, vars: { X: 4, Y: 0 } } });
+  });
+
+  it('streams HiGHS’s log to the log hook', () => {
+    const log: string[] = [];
+    solveBody(highs, structuredClone(SMALL_MILP), { onLog: (text) => log.push(text) });
+    expect(log.join('')).toMatch(/Solving report/);
+  });
+
+  it('answers a model HiGHS refuses with 400, never 500', () => {
+    // |a| above HiGHS's large_matrix_value (1e15) but below 1e20: only HiGHS can say no.
+    const lp = { ...structuredClone(CONTRACTS_LP), csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [3e16, 4, 2.7, 10.1] } };
+    let status = 0;
+    try {
+      solveBody(highs, lp);
+    } catch (err) {
+      status = (err as SolveError).status;
+    }
+    expect(status).toBe(400);
+  });
+
+  it('answers [1e308, -1e308] objective coefficients with 400', () => {
+    const lp = { ...structuredClone(CONTRACTS_LP), objective_data: { coefficients: [1e308, -1e308] } };
+    expect(() => solveBody(highs, lp)).toThrow(expect.objectContaining({ status: 400 }));
   });
 });
