@@ -14,6 +14,7 @@ import { swaggerPlugin } from './plugins/swagger.js';
 import { validationPlugin } from './plugins/validation.js';
 import { batchRoutes } from './routes/batches.js';
 import { boxRoutes } from './routes/boxes.js';
+import { cuoptRoutes } from './routes/cuopt.js';
 import { healthRoutes } from './routes/health.js';
 import { jobFileRoutes } from './routes/job-files.js';
 import { jobStreamRoutes } from './routes/job-stream.js';
@@ -66,6 +67,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(batchRoutes);
   await app.register(systemRoutes);
   await app.register(boxRoutes);
+  await app.register(cuoptRoutes, { config: options.config });
   await app.register(statusPageRoutes);
   await app.register(queueBoardPlugin, { keys: options.keys });
   return app;

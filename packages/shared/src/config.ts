@@ -91,6 +91,15 @@ export const ApiConfig = z.strictObject({
   maxBatchSize: z.number().int().min(1).max(10_000).default(100),
   /** How long an Idempotency-Key is remembered. */
   idempotencyTtlS: z.number().int().positive().default(86_400),
+  /** gpuq's cuOpt-compatible API (`/cuopt/*`), for NVIDIA's cuOpt clients. */
+  cuopt: z
+    .strictObject({
+      /** How long a request's result stays when the client does not delete it (cuOpt keeps it until deleted). */
+      resultTtlS: z.number().int().positive().default(7 * 24 * 3600),
+      /** Take pickled request bodies (application/octet-stream), which cuOpt's client can send. Off: they get a 415 saying what to send. */
+      allowPickle: z.boolean().default(false),
+    })
+    .prefault({}),
   webhooks: z
     .strictObject({
       /** Hosts a webhook may point at (exact names, or `*.example.com`). None: webhooks are refused. */

@@ -63,6 +63,8 @@ export const keys = {
   allJobsView: (nonce: string): string => `gpuq:jobs-view:${nonce}`,
   /** An Idempotency-Key (hashed) of a tenant → the job it created and its body's hash. */
   idempotency: (tenant: string, keyHash: string): string => `gpuq:idem:${tenant}:${keyHash}`,
+  /** A request to gpuq's cuOpt-compatible API (its reqId, a UUID): its tenant and gpuq jobs, or a cached problem. */
+  cuoptRequest: (reqId: string): string => `gpuq:cuopt:${reqId}`,
   /** A batch: its tenant, creation time and job ids. */
   batch: (batchId: string): string => `gpuq:batch:${batchId}`,
   /** Requests of a tenant in one rate-limit window. */

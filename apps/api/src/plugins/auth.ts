@@ -1,11 +1,12 @@
-// Who is calling, and how often: `Authorization: Bearer <key>` → a tenant (and maybe the admin
-// role). Routes say what they need in their config (`auth: 'none' | 'tenant' | 'admin'`; tenant
+// Who is calling, and how often: `Authorization: Bearer <key>` (or HTTP Basic with the key, as
+// cuOpt's client sends it) → a tenant (and maybe the admin role). Routes say what they need in their config (`auth: 'none' | 'tenant' | 'admin'`; tenant
 // for /v1, none for health, metrics and docs). With no keys configured the API is open, as one
 // admin tenant `default`: server.ts allows that only on loopback.
 import fp from 'fastify-plugin';
 import type { ApiConfig } from '@gpuq/shared';
 import { ApiError } from '../errors.js';
 import type { KeyRing, Principal } from '../auth/key-ring.js';
+import { keyFromAuthorization } from '../auth/key-from-header.js';
 import { RateLimiter } from '../rate-limiter.js';
 
 export type AuthLevel = 'none' | 'tenant' | 'admin';
@@ -38,10 +39,9 @@ export const authPlugin = fp<{ keys: KeyRing; api: ApiConfig }>(
         request.principal = OPEN_PRINCIPAL;
         return;
       }
-      const header = request.headers.authorization ?? '';
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = match ? keys.identify(match[1]!) : undefined;
-      if (!principal) throw new ApiError('unauthorized', match ? 'That API key is not valid.' : undefined);
+      const key = keyFromAuthorization(request.headers.authorization);
+      const principal = key !== undefined ? keys.identify(key) : undefined;
+      if (!principal) throw new ApiError('unauthorized', key !== undefined ? 'That API key is not valid.' : undefined);
       if (level === 'admin' && !principal.isAdmin) throw new ApiError('forbidden');
       request.principal = principal;
       const limit = api.tenants[principal.tenant]?.rateLimitPerMinute ?? api.rateLimitPerMinute;

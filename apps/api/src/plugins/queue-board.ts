@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import { keyFromAuthorization } from '../auth/key-from-header.js';
 import type { KeyRing } from '../auth/key-ring.js';
 import { sendError } from './error-handler.js';
 
@@ -14,17 +15,6 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
 
 export interface QueueBoardOptions {
   keys: KeyRing;
-}
-
-/** The key in `Basic base64(user:key)`, or in `Bearer key` for scripts. */
-function keyFromAuthorization(header: string | undefined): string | undefined {
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (basic) {
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
-  }
-  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
 }
 
 export const queueBoardPlugin: FastifyPluginAsync<QueueBoardOptions> = async (app, { keys }) => {
