@@ -1,8 +1,10 @@
 // gpuq's cuOpt-compatible API end to end: a cuOpt client's request runs as a gpuq solve job on a
 // solve server (solver-cpu here), and comes back as the cuOpt server's answer — the result, the
 // MILP incumbents each once then the end marker, the solver's log by byte offset.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@gpuq/testkit';
+import { decodeRequestBody } from '@gpuq/cuopt-wire';
+import { ROOT, waitFor } from '@gpuq/testkit';
 import { CONTRACTS_LP, marketSplitMilp } from './fixtures/problems.js';
 import { Stack } from './helpers/stack.js';
 
@@ -40,6 +42,28 @@ describe('cuOpt clients against gpuq', () => {
     expect((await cuopt('GET', `/cuopt/request/${submitted.body.reqId}`)).body).toBe('completed');
     expect((await cuopt('DELETE', `/cuopt/solution/${submitted.body.reqId}`)).status).toBe(200);
     expect((await cuopt('GET', `/cuopt/solution/${submitted.body.reqId}`)).status).toBe(404);
+  });
+
+  it('takes the exact bytes NVIDIA’s client sends (msgpack with numpy arrays, a batch of files) and answers in msgpack', async () => {
+    const fixture = (name: string) => readFileSync(`${ROOT}/packages/cuopt-wire/test/fixtures/${name}`);
+    const msgpack = { 'content-type': 'application/vnd.msgpack', accept: 'application/vnd.msgpack', 'client-version': '25.08.00' };
+    const post = async (body: Buffer) => {
+      const response = await fetch(`${stack.apiUrl}/cuopt/request`, { method: 'POST', headers: msgpack, body });
+      expect(response.headers.get('content-type')).toBe('application/vnd.msgpack');
+      return decodeRequestBody(Buffer.from(await response.arrayBuffer()), 'msgpack', { allowPickle: false }) as { reqId: string };
+    };
+    const poll = async (reqId: string) =>
+      waitFor(async () => {
+        const response = await fetch(`${stack.apiUrl}/cuopt/solution/${reqId}`, { headers: { accept: 'application/vnd.msgpack' } });
+        const answer = decodeRequestBody(Buffer.from(await response.arrayBuffer()), 'msgpack', { allowPickle: false }) as Record<string, unknown>;
+        return 'response' in answer ? answer : undefined;
+      }, { what: `request ${reqId} to be solved`, timeoutMs: 60_000 });
+    // An MPS problem the client parsed itself and sent as numpy arrays (with IEEE infinities as bounds).
+    const mps = await poll((await post(fixture('mps-numpy.msgpack'))).reqId);
+    expect(mps).toMatchObject({ response: { solver_response: { status: 'Optimal' } } });
+    // Two .json files, sent as a list of [content type, bytes]: a gpuq batch, answered as one.
+    const batch = await poll((await post(fixture('batch-files.msgpack'))).reqId);
+    expect((batch.response as { solver_response: Array<{ status: string }> }).solver_response.map((r) => r.status)).toEqual(['Optimal', 'Optimal']);
   });
 
   it('hands out a MILP’s incumbents each once, then the end marker; and the solver’s log by byte offset', async () => {

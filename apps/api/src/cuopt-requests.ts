@@ -5,7 +5,7 @@
 // the cuOpt server's shapes (docs/contracts/cuopt-rest.md); routes/cuopt.ts encodes them.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { cuopt, issuesToDetails, JobRequest, keys, parseStored, TERMINAL_STATUSES, type GpuqConfig, type JobView } from '@gpuq/shared';
+import { applyLpCompat, cuopt, isVrpInput, JobRequest, keys, LinearProgram, parseStored, TERMINAL_STATUSES, VrpInput, type GpuqConfig, type JobView } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import type { Principal } from './auth/key-ring.js';
 import type { BatchStore } from './batch-store.js';
@@ -56,7 +56,7 @@ export class CuoptRequests {
   async submit(principal: Principal, problem: unknown): Promise<string> {
     try {
       if (Array.isArray(problem)) {
-        const batch = await this.batches.submit(problem.map((input, i) => solveRequestOf(input, `[${i}].`)), principal);
+        const batch = await this.batches.submit(problem.map((input, i) => solveRequestOf(input, `problem ${i}: `)), principal);
         return await this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: batch.jobs.map((j) => j.id), isBatch: true });
       }
       const { view } = await this.jobs.submit(solveRequestOf(problem, ''), principal);
@@ -73,7 +73,7 @@ export class CuoptRequests {
    */
   async validate(principal: Principal, problem: unknown): Promise<string> {
     const problems = Array.isArray(problem) ? problem : [problem];
-    problems.forEach((input, i) => solveRequestOf(input, Array.isArray(problem) ? `[${i}].` : ''));
+    problems.forEach((input, i) => solveRequestOf(input, Array.isArray(problem) ? `problem ${i}: ` : ''));
     return this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: [], isBatch: Array.isArray(problem), isValidationOnly: true });
   }
 
@@ -84,8 +84,9 @@ export class CuoptRequests {
 
   /** Solves a problem cached earlier: a new request with its own reqId. */
   async submitCached(principal: Principal, cachedId: string): Promise<string> {
-    const cached = await this.record(principal, cachedId);
-    if (cached.cachedProblem === undefined) throw new CuoptError(400, `${cachedId} is not a cached request`);
+    // cuOpt's words, its spelling included.
+    const cached = await this.record(principal, cachedId).catch(() => undefined);
+    if (cached?.cachedProblem === undefined) throw new CuoptError(422, `Requtest id '${cachedId}' does not exist`);
     return this.submit(principal, cached.cachedProblem);
   }
 
@@ -198,12 +199,18 @@ export class CuoptRequests {
   }
 }
 
-/** The gpuq solve job a cuOpt problem becomes; a problem the schema refuses is a 422 naming each field. */
-function solveRequestOf(input: unknown, path: string): JobRequest {
-  const parsed = JobRequest.safeParse({ kind: 'solve', input });
-  if (parsed.success) return parsed.data;
-  const details = issuesToDetails(parsed.error.issues).map((d) => `${path}${d.path.replace(/^input\.?/, '')}: ${d.message}`);
-  throw new CuoptError(422, `the problem is not valid: ${details.join('; ')}`);
+/**
+ * The gpuq solve job a cuOpt problem becomes, after the compatibility steps the cuOpt server takes
+ * (old field names, IEEE infinities as bounds); one the checks refuse is refused as cuOpt refuses it.
+ */
+function solveRequestOf(input: unknown, where: string): JobRequest {
+  // A cuOpt body is an LP/MILP or a VRP (MPS files are gpuq's own): checked as the one it is.
+  const parsed = (isVrpInput(input) ? VrpInput : LinearProgram).safeParse(applyLpCompat(input));
+  if (!parsed.success) {
+    const refusal = cuopt.refusalOf(parsed.error.issues, where);
+    throw new CuoptError(refusal.status, refusal.message);
+  }
+  return JobRequest.parse({ kind: 'solve', input: parsed.data });
 }
 
 /** An API refusal in one line: its message and each field's. */

@@ -48,7 +48,7 @@ describe('gpuq as a cuOpt server', () => {
     // Another tenant does not see it.
     const other = await app.inject({ method: 'GET', url: `/cuopt/solution/${reqId}`, headers: { accept: 'application/json', ...basic('globex') } });
     expect(other.statusCode).toBe(404);
-    expect(other.json()).toEqual({ error: `job ${reqId} does not exist` });
+    expect(other.json()).toEqual({ error: `job ${reqId} does not exist`, error_result: false });
 
     const aborted = await app.inject({ method: 'DELETE', url: `/cuopt/request/${reqId}`, headers: { accept: 'application/json', ...basic('acme') } });
     expect(aborted.json()).toEqual({ cached: 0, queued: 1, running: 0 });
@@ -82,8 +82,12 @@ describe('gpuq as a cuOpt server', () => {
 
   it('refuses what cuOpt refuses, in its words: a bad LP naming the field, an empty body, an unknown type, no key', async () => {
     const bad = await submit({ ...CONTRACTS_LP, csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 9], values: [1, 2, 3, 4] } });
-    expect(bad.statusCode).toBe(422);
-    expect(bad.json<{ error: string }>().error).toMatch(/^the problem is not valid: csr_constraint_matrix\.indices/);
+    // A semantic check (an index past the columns) is a 400, as cuOpt's own checks answer it.
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ error: string }>().error).toMatch(/^csr_constraint_matrix\.indices/);
+    const typed = await submit({ ...CONTRACTS_LP, maximize: 'sometimes' });
+    expect(typed.statusCode).toBe(422);
+    expect(typed.json<{ error: string }>().error).toMatch(/^unable to validate optimization data stream, maximize/);
     const empty = await app.inject({ method: 'POST', url: '/cuopt/request', headers: { ...json, ...basic('acme') }, payload: '' });
     expect(empty.statusCode).toBe(422);
     const text = await app.inject({ method: 'POST', url: '/cuopt/request', headers: { 'content-type': 'text/plain', accept: 'application/json', ...basic('acme') }, payload: 'x' });

@@ -1,10 +1,9 @@
 // One decoded cuOpt request body solved with HiGHS: validate, build, run, and shape the result as
 // cuOpt does. Synchronous and CPU-bound: the server runs it in a worker thread.
 import type { Highs, HighsCallbackMap, ModelData } from 'highs';
-import { LinearProgram, issuesToDetails, type cuopt } from '@gpuq/shared';
+import { applyLpCompat, cuopt, LinearProgram } from '@gpuq/shared';
 import { toHighsModel, toHighsOptions, type HighsModelInput, type HighsOptionValues } from './highs-model.js';
 import { toCuoptResult, type BatchMemberError, type CuoptResult, type HighsModelStatus, type SolveOutcome } from './highs-result.js';
-import { applyLpCompat } from './lp-compat.js';
 
 /** A failure with the HTTP status cuOpt would report it under. */
 export class SolveError extends Error {
@@ -36,11 +35,8 @@ export function validateProblem(body: unknown, index?: number): LinearProgram {
   }
   const parsed = LinearProgram.safeParse(body);
   if (parsed.success) return parsed.data;
-  const details = issuesToDetails(parsed.error.issues).map((d) => `${d.path}: ${d.message}`);
-  // cuOpt answers 422 for a body its schema rejects and 400 for one that fails its semantic checks.
-  const isSemantic = parsed.error.issues.every((issue) => issue.code === 'custom');
-  if (isSemantic) throw new SolveError(400, `${where}${details.join('; ')}`);
-  throw new SolveError(422, `unable to validate optimization data stream, ${where}${details.join('; ')}`);
+  const refusal = cuopt.refusalOf(parsed.error.issues, where);
+  throw new SolveError(refusal.status, refusal.message);
 }
 
 export function solveProblem(highs: Highs, lp: LinearProgram, hooks: SolveHooks = {}): CuoptResult {

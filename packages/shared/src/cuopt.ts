@@ -1,6 +1,7 @@
 // The cuOpt server's REST protocol (cuOpt 25.08), as the http executor reads it and solver-cpu
 // writes it. Field names and shapes are cuOpt's own; see docs/contracts/cuopt-rest.md.
 import { z } from 'zod';
+import { issuesToDetails } from './validation.js';
 
 export const LP_STATUSES = [
   'Optimal',
@@ -145,3 +146,14 @@ export type HealthReply = z.infer<typeof HealthReply>;
 /** The only request content type cuOpt's server accepts for JSON (compared exactly: no charset). */
 export const CUOPT_JSON = 'application/json';
 export const CUOPT_VERSION = '25.08';
+
+/**
+ * How the cuOpt server refuses a problem its checks reject: 422 ("unable to validate optimization
+ * data stream, …") for one its schema rejects, 400 for one that passes the schema but fails its
+ * semantic checks (here: every issue a custom check). Each field is named.
+ */
+export function refusalOf(issues: readonly z.core.$ZodIssue[], where = ''): { status: 400 | 422; message: string } {
+  const details = issuesToDetails(issues).map((d) => `${d.path}: ${d.message}`);
+  if (issues.every((issue) => issue.code === 'custom')) return { status: 400, message: `${where}${details.join('; ')}` };
+  return { status: 422, message: `unable to validate optimization data stream, ${where}${details.join('; ')}` };
+}

@@ -44,7 +44,7 @@ export const cuoptRoutes: FastifyPluginAsync<{ config: GpuqConfig }> = async (ap
   const send = (request: FastifyRequest, reply: FastifyReply, route: ReplyRoute, value: unknown, status = 200, media?: WireMedia) => {
     const chosen = replyMedia(request.headers.accept, route, media);
     if ('unsupported' in chosen) {
-      const body = encodeReply({ error: chosen.unsupported }, 'json');
+      const body = encodeReply({ error: chosen.unsupported, error_result: false }, 'json');
       return reply.code(415).type(body.contentType).send(body.body);
     }
     const body = encodeReply(value, chosen.media);
@@ -54,15 +54,16 @@ export const cuoptRoutes: FastifyPluginAsync<{ config: GpuqConfig }> = async (ap
   const routeOf = (request: FastifyRequest): ReplyRoute => request.routeOptions.config.cuoptRoute ?? 'solution';
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    if (err instanceof CuoptError) return send(request, reply, routeOf(request), { error: err.message, ...(err.isResult ? { error_result: true } : {}) }, err.status);
+    // Error bodies as cuOpt's encode() writes them: with error_result (true when it is the request's own outcome).
+    if (err instanceof CuoptError) return send(request, reply, routeOf(request), { error: err.message, error_result: err.isResult }, err.status);
     if (err instanceof ApiError) {
-      if (err.code === 'rate_limited' || err.code === 'unauthorized') void reply.header('www-authenticate', 'Basic realm="gpuq", Bearer');
-      return send(request, reply, routeOf(request), { error: err.message }, err.statusCode);
+      if (err.code === 'unauthorized') void reply.header('www-authenticate', 'Basic realm="gpuq"');
+      return send(request, reply, routeOf(request), { error: err.message, error_result: false }, err.statusCode);
     }
-    if (err instanceof WireDecodeError) return send(request, reply, routeOf(request), { error: err.message }, err.status);
+    if (err instanceof WireDecodeError) return send(request, reply, routeOf(request), { error: err.message, error_result: false }, err.status);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err }, 'cuOpt request failed');
-    return send(request, reply, routeOf(request), { error: status === 500 ? 'gpuq could not handle the request; it has been logged' : err.message }, status);
+    return send(request, reply, routeOf(request), { error: status === 500 ? 'gpuq could not handle the request; it has been logged' : err.message, error_result: false }, status);
   });
 
   // An Accept the route cannot answer is refused before anything is done, as cuOpt does.
@@ -123,7 +124,8 @@ export const cuoptRoutes: FastifyPluginAsync<{ config: GpuqConfig }> = async (ap
     const fromByte = Number(request.query.frombyte ?? 0);
     if (!Number.isInteger(fromByte) || fromByte < 0) throw new CuoptError(422, 'frombyte must be a whole number of 0 or more');
     const log = await requests.log(request.principal, id, fromByte);
-    if (!log) throw new CuoptError(404, `log not found for request ${id}`);
+    // cuOpt answers this one without its encode(): a plain JSON {"error"}.
+    if (!log) return reply.code(404).type('application/json').send(JSON.stringify({ error: `log not found for request ${id}` }));
     return send(request, reply, 'log', log);
   });
 

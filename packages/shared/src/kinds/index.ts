@@ -9,3 +9,4 @@ export * from './solve/mps.js';
 export * from './solve/vrp.js';
 export * from './solve/solve-input.js';
 export * from './queued-need.js';
+export * from './solve/lp-compat.js';
