@@ -33,6 +33,7 @@ interface ComposeService {
   restart?: string;
   stop_grace_period: string;
   read_only?: boolean;
+  pid?: string;
   networks?: { default?: { aliases?: string[] } | null };
 }
 
@@ -68,6 +69,7 @@ interface PodSpec {
   nodeSelector: Record<string, string>;
   tolerations: { key: string; operator: string }[];
   terminationGracePeriodSeconds: number;
+  hostPID?: boolean;
 }
 interface Peer {
   podSelector?: { matchLabels?: Record<string, string> };
@@ -268,6 +270,12 @@ describe.skipIf(composeSkip !== undefined)(`docker-compose.yml${composeSkip ? ` 
     expect(durationS(scheduler.stop_grace_period)).toBeGreaterThan(graceS + SHUTDOWN_OVERHEAD_S);
   });
 
+  it('gives the GPU scheduler the host’s process ids, which the driver reports GPU processes by', () => {
+    expect(service('scheduler').pid).toBe('host');
+    // The CPU scheduler has no GPU processes to match.
+    expect(service('scheduler-cpu').pid).toBeUndefined();
+  });
+
   it('gives the CPU scheduler neither GPUs nor the Docker socket, under the name Prometheus scrapes', () => {
     expect(servesAs('scheduler-cpu')).toContain('scheduler');
     expect(gpuReservation('scheduler-cpu')).toBeUndefined();
@@ -389,6 +397,11 @@ describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s${kubectlSkip ? ` (skipped
         const graceS = Number(container.env.find((e) => e.name === 'SCHEDULER_SHUTDOWN_GRACE_S')?.value);
         expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(graceS + SHUTDOWN_OVERHEAD_S);
         expect(find('Service', 'scheduler').spec.ports[0]?.port).toBe(9464);
+      });
+
+      it('shares the node’s PID namespace with the scheduler, which matches the pids the driver reports to its jobs, and with no other pod', () => {
+        expect(find('Deployment', 'scheduler').spec.template.spec.hostPID).toBe(true);
+        for (const { name, spec } of podSpecs(docs).filter((p) => p.name !== 'Deployment/scheduler')) expect(spec.hostPID, name).toBeUndefined();
       });
 
       it('scales the API from two replicas with an HPA on CPU, behind a Service, with probes and keys from a Secret', () => {

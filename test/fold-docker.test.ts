@@ -59,7 +59,8 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
       kinds: {
         fold: {
           backoffMs: 100,
-          executor: { type: 'docker', image, gpuMode: 'env', jobsDir, user: '1000:1000', memoryMb: 256, pidsLimit: 64, stopGraceS: 2 },
+          // The user is left to its default (a non-root uid); /dev/shm and /tmp sized small, to see config reach the engine.
+          executor: { type: 'docker', image, gpuMode: 'env', jobsDir, memoryMb: 256, pidsLimit: 64, shmSizeMb: 96, tmpSizeMb: 32, stopGraceS: 2 },
         },
       },
     });
@@ -118,6 +119,7 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
         'pde_input_model_1.npz',
         'plddt_input_model_0.npz',
         'plddt_input_model_1.npz',
+        'pre_affinity_input.npz',
       ]);
 
       const cif = await fetch(`${stack.apiUrl}/v1/jobs/${submitted.id}/artifacts/input_model_0.cif`);
@@ -164,7 +166,41 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
       const done = await stack.waitForJob(submitted.id);
       expect(done.status, stack.logs()).toBe('failed');
       expect(done.attempts.made).toBe(1);
-      expect(done.error).toMatchObject({ code: 'invalid_input', message: 'input rejected: CCD component ZZZ not found!.' });
+      expect(done.error).toMatchObject({ code: 'invalid_input', message: 'input rejected: CCD component ZZZ not found!' });
+    });
+
+    it('an input Boltz’s data loader keeps failing on (Boltz exits 1): failed as invalid input, not retried', async () => {
+      const submitted = await stack.submit(fold([protein(50), { ligand: { id: 'L', ccd: 'ZZT' } }], {}, { maxAttempts: 3 }));
+      const done = await stack.waitForJob(submitted.id);
+      expect(done.status, stack.logs()).toBe('failed');
+      expect(done.attempts.made).toBe(1);
+      expect(done.error).toMatchObject({ code: 'invalid_input', message: "input rejected by Boltz's tokenizer: 'ZZT'" });
+    });
+
+    it('out of GPU memory in the affinity stage on a 24 GiB GPU: retried on the 80 GiB GPU, with its affinity', async () => {
+      // 1,313 tokens: the structure stage fits in 24 GiB, the affinity stage does not; the job claims 20,000 MiB.
+      const submitted = await stack.submit({
+        kind: 'fold',
+        input: { sequences: [protein(1_300), { ligand: { id: 'L', smiles: 'CC(=O)Oc1ccccc1C(=O)O' } }], properties: [{ affinity: { binder: 'L' } }], options: { samplingSteps: 10 } },
+        resources: { vramMb: 20_000 },
+      });
+      const done = await stack.waitForJob(submitted.id);
+      expect(done.status, stack.logs()).toBe('succeeded');
+      expect(done.attempts.made).toBe(2);
+      expect(done.placement?.gpu).toBe('gpu2');
+      expect(done.result).toMatchObject({ affinity: { affinity_pred_value: -1.63 } });
+      const firstAttempt = stack.scheduler.lines.find((l) => l.jobId === submitted.id && l.msg === 'attempt failed; will retry');
+      expect(firstAttempt).toMatchObject({ code: 'gpu_out_of_memory', reason: 'GPU out of memory in the affinity stage at 1,313 tokens on a 24 GiB GPU; retrying on a GPU with more memory' });
+    });
+
+    it('12 samples: each model with its own confidence, in rank order', async () => {
+      const submitted = await stack.submit(fold([protein(40)], { diffusionSamples: 12 }));
+      const done = await stack.waitForJob(submitted.id);
+      expect(done.status, stack.logs()).toBe('succeeded');
+      const models = (done.result as { models: Array<{ rank: number; structure: string; confidence_score: number }> }).models;
+      expect(models.map((m) => m.rank)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(models[10]).toMatchObject({ structure: 'input_model_10.cif', confidence_score: 0.81 });
+      expect(models[2]).toMatchObject({ structure: 'input_model_2.cif', confidence_score: 0.89 });
     });
 
     it('a job past its timeout: its container is stopped and the job fails as timed out', async () => {
@@ -182,14 +218,49 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
       const handle = await waitFor(() => stack.redis().hget(keys.jobRun(submitted.id), 'handle'), { what: 'the container to start' });
       const info = JSON.parse(docker('inspect', handle))[0] as {
         Config: { User: string; Labels: Record<string, string>; Env: string[]; Image: string };
-        HostConfig: { NetworkMode: string; Memory: number; PidsLimit: number; Init: boolean; Binds: string[] };
+        HostConfig: {
+          NetworkMode: string;
+          Memory: number;
+          PidsLimit: number;
+          Init: boolean;
+          Binds: string[];
+          ShmSize: number;
+          IpcMode: string;
+          CapDrop: string[];
+          CapAdd: string[] | null;
+          SecurityOpt: string[];
+          Privileged: boolean;
+          ReadonlyRootfs: boolean;
+          Tmpfs: Record<string, string>;
+        };
       };
       expect(info.Config.User).toBe('1000:1000');
+      expect(info.Config.Env).toContain('HOME=/tmp');
       expect(info.Config.Image).toBe(image);
       expect(info.Config.Labels).toMatchObject({ 'gpuq.job': submitted.id, 'gpuq.attempt': '1', 'gpuq.box': boxId });
       expect(info.Config.Labels['gpuq.fence']).toMatch(/^\d+$/);
-      expect(info.HostConfig).toMatchObject({ NetworkMode: 'none', Memory: 256 * 1024 * 1024, PidsLimit: 64, Init: true });
+      expect(info.HostConfig).toMatchObject({
+        NetworkMode: 'none',
+        Memory: 256 * 1024 * 1024,
+        PidsLimit: 64,
+        Init: true,
+        ShmSize: 96 * 1024 * 1024,
+        IpcMode: 'private',
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Privileged: false,
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec,size=32m,mode=1777' },
+      });
+      expect(info.HostConfig.CapAdd ?? []).toEqual([]);
       expect(info.HostConfig.Binds).toEqual([`${join(jobsDir, `${submitted.id}-1`)}:/job:rw`]);
+      // And as the kernel holds them for the running container's processes.
+      const inside = (command: string) => docker('exec', handle, 'sh', '-c', command);
+      expect(inside('id -u; id -g')).toBe('1000\n1000');
+      expect(inside('grep -E "^(CapEff|CapPrm|NoNewPrivs):" /proc/self/status | tr -s "\t " " "')).toBe('CapPrm: 0000000000000000\nCapEff: 0000000000000000\nNoNewPrivs: 1');
+      expect(inside('touch /usr/local/bin/x 2>&1 || true')).toMatch(/Read-only file system/);
+      expect(inside('touch /tmp/x /job/x && echo writable')).toBe('writable');
+      expect(inside("df -k /dev/shm /tmp | awk 'NR > 1 { print $2 }'")).toBe(`${96 * 1024}\n${32 * 1024}`);
 
       const cancelled = await stack.request('DELETE', `/v1/jobs/${submitted.id}`);
       expect(cancelled.status).toBe(202);

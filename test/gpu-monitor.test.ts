@@ -1,6 +1,8 @@
 // The scheduler polling nvidia-smi (a fake that prints the real one's formats from a state file):
-// memory used by processes that are not ours is not handed out, a GPU the driver reports broken is
-// drained, and both show in the published inventory and the job's pending reason.
+// memory used by processes that are not ours is not handed out; a GPU the driver reports broken,
+// lost or failing is drained alone, with the driver's reason; nvidia-smi failing as a whole is the
+// monitor's problem, shown in the inventory and the metrics, and drains nothing. All of it shows in
+// the published inventory and the job's pending reason.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { ROOT, waitFor } from '@gpuq/testkit';
 import { Stack } from './helpers/stack.js';
 
 const UUID = 'GPU-0b0c0d0e-0000-4000-8000-000000000001';
+const UUID1 = 'GPU-0b0c0d0e-0000-4000-8000-000000000002';
 const FAKE = join(ROOT, 'test', 'fakes', 'nvidia-smi.mjs');
 
 let stack: Stack | undefined;
@@ -18,18 +21,34 @@ afterEach(async () => {
   stack = undefined;
 });
 
-async function startWithFakeSmi(): Promise<{ stack: Stack; setState: (state: object) => void }> {
+async function startWithFakeSmi(initial?: object, gpus = [{ id: 'gpu0', vramMb: 10_000, uuid: UUID }]): Promise<{ stack: Stack; setState: (state: object) => void }> {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'gpuq-smi-')), 'state.json');
   const setState = (state: object) => writeFileSync(stateFile, JSON.stringify(state));
   // An unknown process (pid 1, which always exists) holds 6000 MiB: not one of our jobs.
-  setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 6_000 }], apps: [{ gpuUuid: UUID, pid: 1, usedMb: 6_000 }] });
+  setState(initial ?? { gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 6_000 }], apps: [{ gpuUuid: UUID, pid: 1, usedMb: 6_000 }] });
   const s = await Stack.start({
-    gpus: [{ id: 'gpu0', vramMb: 10_000, uuid: UUID }],
+    gpus,
     scheduler: { gpuMonitor: { command: FAKE, intervalMs: 200 } },
     schedulerEnv: { FAKE_NVIDIA_SMI_STATE: stateFile },
   });
   return { stack: s, setState };
 }
+
+/** Two H100s, as the fake prints them, each with 1000 MiB held by a process not ours; `over` changes the second. */
+const twoGpus = (over: object = {}) => ({
+  gpus: [
+    { index: 0, uuid: UUID, name: 'NVIDIA H100 80GB HBM3', totalMb: 10_000, usedMb: 1_000, busId: '00000000:18:00.0' },
+    { index: 1, uuid: UUID1, name: 'NVIDIA H100 80GB HBM3', totalMb: 10_000, usedMb: 1_000, busId: '00000000:2A:00.0', ...over },
+  ],
+  apps: [
+    { gpuUuid: UUID, pid: 1, usedMb: 1_000 },
+    { gpuUuid: UUID1, pid: 1, usedMb: 1_000 },
+  ],
+});
+const TWO_GPUS = [
+  { id: 'gpu0', vramMb: 10_000, uuid: UUID },
+  { id: 'gpu1', vramMb: 10_000, uuid: UUID1 },
+];
 
 describe('GPU memory and health from nvidia-smi', () => {
   it('does not hand out memory another process uses, and places the job once it is freed', async () => {
@@ -64,12 +83,52 @@ describe('GPU memory and health from nvidia-smi', () => {
     await waitFor(async () => (await stack!.inventory())!.gpus[0]!.drainedReason === null, { what: 'the inventory to show the GPU back' });
   });
 
-  it('drains every GPU while nvidia-smi itself keeps failing', async () => {
+  it('drains only the GPU that fell off the bus, with the driver’s words, and keeps placing jobs on the others', async () => {
+    const started = await startWithFakeSmi(twoGpus(), TWO_GPUS);
+    stack = started.stack;
+    // The monitor read both once, learning their PCI addresses.
+    await waitFor(async () => (await stack!.inventory())?.gpus.every((g) => g.notOursMb === 1_000), { what: 'the monitor to read both GPUs' });
+    started.setState(twoGpus({ lost: 'GPU is lost. Reboot the system to recover this GPU' }));
+    await waitFor(async () => (await stack!.inventory())?.gpus[1]?.drainedReason, { what: 'GPU 1 to be drained' });
+    const inventory = (await stack.inventory())!;
+    expect(inventory.gpus.map((g) => [g.id, g.drainedReason])).toEqual([
+      ['gpu0', null],
+      ['gpu1', 'nvidia-smi cannot read it: GPU is lost. Reboot the system to recover this GPU'],
+    ]);
+    expect(inventory.gpuMonitor).toEqual({ problem: null, failingSince: null, failedPolls: 0 });
+    expect((await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id)).status).toBe('succeeded');
+  });
+
+  it('drains a GPU with uncorrectable ECC errors or pages pending retirement, saying so, and not one whose fields read [N/A]', async () => {
+    const started = await startWithFakeSmi(twoGpus({ eccUncorrected: 2, retiredPagesPending: 'Yes' }), TWO_GPUS);
+    stack = started.stack;
+    await waitFor(async () => (await stack!.inventory())?.gpus[1]?.drainedReason, { what: 'GPU 1 to be drained' });
+    expect((await stack.inventory())!.gpus.map((g) => g.drainedReason)).toEqual([null, 'uncorrectable ECC errors since the driver loaded: 2; retired pages pending: reboot to retire them']);
+  });
+
+  it('reports nvidia-smi failing as the monitor’s problem, in the inventory and the metrics, drains no GPU for it, and clears it when nvidia-smi answers', async () => {
     const started = await startWithFakeSmi();
     stack = started.stack;
-    started.setState({ fail: 'NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver.' });
-    await waitFor(async () => (await stack!.inventory())?.gpus[0]?.drainedReason, { what: 'the GPU to be drained' });
-    expect((await stack.inventory())!.gpus[0]!.drainedReason).toMatch(/^nvidia-smi fails: .*couldn't communicate with the NVIDIA driver/);
+    await waitFor(async () => (await stack!.inventory())?.gpus[0]?.notOursMb === 6_000, { what: 'the monitor to read the GPU' });
+    started.setState({ fail: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running." });
+    const failing = await waitFor(async () => {
+      const inventory = await stack!.inventory();
+      return inventory?.gpuMonitor?.problem ? inventory : undefined;
+    }, { what: 'the inventory to show the monitor failing' });
+    expect(failing.gpuMonitor!.problem).toMatch(/exited with 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver/);
+    expect(failing.gpuMonitor!.failingSince).toBeGreaterThan(0);
+    const url = (await stack.scheduler.waitForLog((l) => l.msg === 'scheduler starting', 'start')).metrics as string;
+    await waitFor(async () => (await (await fetch(url)).text()).includes('gpuq_gpu_monitor_up{box="box-1"} 0'), { what: 'the metric to show the monitor down' });
+    // Well past the three failed polls that used to drain every GPU, it is not drained: nothing said it is broken.
+    const later = await waitFor(async () => {
+      const inventory = await stack!.inventory();
+      return (inventory?.gpuMonitor?.failedPolls ?? 0) >= 6 ? inventory : undefined;
+    }, { what: 'six failed polls' });
+    expect(later.gpus[0]!.drainedReason).toBeNull();
+
+    started.setState({ gpus: [{ index: 0, uuid: UUID, name: 'Fake A10G', totalMb: 10_000, usedMb: 0 }], apps: [] });
+    await waitFor(async () => (await stack!.inventory())?.gpuMonitor?.problem === null, { what: 'the monitor to recover' });
+    await waitFor(async () => (await (await fetch(url)).text()).includes('gpuq_gpu_monitor_up{box="box-1"} 1'), { what: 'the metric to show the monitor up' });
   });
 });
 

@@ -1,12 +1,14 @@
 // The test image for fold jobs: a busybox root filesystem holding the Boltz stand-in
-// (fakes/boltz/boltz) as /usr/local/bin/boltz, made with `docker import` since no registry can
-// be reached. Tagged by the stand-in's content, so it is built once per change.
+// (fakes/boltz/boltz) as /usr/local/bin/boltz and the strings it prints, rendered from the table of
+// Boltz's own (fakes/boltz/boltz-strings.ts), made with `docker import` since no registry can be
+// reached. Tagged by their content, so it is built once per change.
 import { execFileSync, execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderBoltzStrings } from '../fakes/boltz/boltz-strings.js';
 
 const STAND_IN = join(dirname(fileURLToPath(import.meta.url)), '..', 'fakes', 'boltz', 'boltz');
 const BUSYBOX = '/bin/busybox';
@@ -31,7 +33,8 @@ function hasInterpreter(elf: Buffer): boolean {
 
 export function fakeBoltzImage(): string {
   const script = readFileSync(STAND_IN);
-  const tag = `gpuq-test/boltz2:${createHash('sha256').update(script).digest('hex').slice(0, 12)}`;
+  const strings = renderBoltzStrings();
+  const tag = `gpuq-test/boltz2:${createHash('sha256').update(script).update(strings).digest('hex').slice(0, 12)}`;
   try {
     execFileSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' });
     return tag;
@@ -40,7 +43,7 @@ export function fakeBoltzImage(): string {
   }
   const rootfs = mkdtempSync(join(tmpdir(), 'gpuq-boltz-rootfs-'));
   try {
-    for (const dir of ['bin', 'usr/local/bin', 'tmp', 'job']) mkdirSync(join(rootfs, dir), { recursive: true });
+    for (const dir of ['bin', 'usr/local/bin', 'usr/local/share/boltz', 'tmp', 'job']) mkdirSync(join(rootfs, dir), { recursive: true });
     chmodSync(join(rootfs, 'tmp'), 0o1777);
     copyFileSync(BUSYBOX, join(rootfs, 'bin', 'busybox'));
     chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
@@ -49,6 +52,7 @@ export function fakeBoltzImage(): string {
     }
     copyFileSync(STAND_IN, join(rootfs, 'usr', 'local', 'bin', 'boltz'));
     chmodSync(join(rootfs, 'usr', 'local', 'bin', 'boltz'), 0o755);
+    writeFileSync(join(rootfs, 'usr', 'local', 'share', 'boltz', 'strings.sh'), strings, { mode: 0o644 });
     execSync(
       `tar -C '${rootfs}' -c . | docker import --change 'ENTRYPOINT ["/usr/local/bin/boltz"]' --change 'ENV PATH=/usr/local/bin:/bin' --change 'WORKDIR /job' - '${tag}'`,
       { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -52,6 +52,9 @@ export function createSchedulerMetrics() {
     vramUsed: metric(new Gauge({ name: 'gpuq_gpu_vram_used_bytes', help: "VRAM in use by our jobs' processes, as the driver reports", labelNames: ['gpu'], registers: [registry] })),
     vramNotOurs: metric(new Gauge({ name: 'gpuq_gpu_vram_not_ours_bytes', help: 'VRAM in use by processes that are not our jobs', labelNames: ['gpu'], registers: [registry] })),
     gpuUtilization: metric(new Gauge({ name: 'gpuq_gpu_utilization_ratio', help: 'GPU utilisation, 0 to 1, from nvidia-smi', labelNames: ['gpu'], registers: [registry] })),
+    gpuMonitorUp: metric(
+      new Gauge({ name: 'gpuq_gpu_monitor_up', help: "1 while nvidia-smi answers the scheduler's polls, 0 while it fails (the GPUs keep their last readings); absent where it polls none", registers: [registry] }),
+    ),
     gpuDrained: metric(new Gauge({ name: 'gpuq_gpu_drained', help: '1 while the GPU takes no new jobs', labelNames: ['gpu'], registers: [registry] })),
     solveServerUp: metric(new Gauge({ name: 'gpuq_solve_server_up', help: '1 while the solve server answers its health check and takes jobs', labelNames: ['server'], registers: [registry] })),
     solveServerRunning: metric(new Gauge({ name: 'gpuq_solve_server_running_jobs', help: 'Jobs the solve server is solving now', labelNames: ['server'], registers: [registry] })),

@@ -1,17 +1,39 @@
-// The fold container's two ends: the files and arguments Boltz is given, and how its output
-// directory and log lines are read back into a result or a failure a person can act on.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+// The files and arguments Boltz is given: its YAML as Boltz's own reader (PyYAML, YAML 1.1) takes
+// it, the alignments and templates beside it, and the flags.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FoldInput } from '@gpuq/shared';
-import { JobFailure, type ExecutionRequest } from '../src/executors/executor.js';
-import { boltzArgs, foldContainer, PREDICTIONS_DIR, toBoltzFiles } from '../src/kinds/fold/fold-container.js';
+import { boltzArgs, foldContainer, toBoltzFiles } from '../src/kinds/fold/fold-container.js';
 
 const A3M = '>query\nMKTAYIAK\n>hit1\nMKTAHIAK\n';
 
-describe('the files Boltz reads', () => {
+/** A Python whose PyYAML (the reader Boltz uses) can be imported, or why there is none. */
+const pyyaml: { python?: string; missing?: string } = (() => {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(python, ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0) return { python };
+  }
+  return { missing: 'no python3 with PyYAML here (apt-get install python3-yaml)' };
+})();
+
+/** Each YAML document as PyYAML's safe_load reads it (data/parse/yaml.py:64-65), as JSON. */
+function readByPyYaml(documents: string[]): unknown[] {
+  if (!pyyaml.python) throw new Error(pyyaml.missing);
+  const script = 'import json, sys, yaml\nfor doc in json.load(sys.stdin):\n    print(json.dumps(yaml.safe_load(doc)))';
+  const out = execFileSync(pyyaml.python, ['-c', script], { input: JSON.stringify(documents), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return out.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+}
+
+/** What the YAML means to Boltz: the input as written, alignments and templates as paths. */
+const yamlOf = (input: unknown) => toBoltzFiles(FoldInput.parse(input))['input.yaml']!;
+
+/** Strings YAML 1.1 reads as something else when plain: booleans, octal, base 60, floats, null. */
+const TRICKY_IDS = ['NO', 'No', 'no', 'ON', 'on', 'YES', 'Yes', 'OFF', 'Y', 'N', 'y', 'n', '0b1', '1e3', '010', '0777', '1', '12', '0x1F', 'TRUE', 'null', 'Null', 'NULL', '1_0', '190', '.5'].filter((id) =>
+  /^[A-Za-z0-9]{1,4}$/.test(id),
+);
+
+describe('the YAML Boltz reads', () => {
   it('writes the YAML Boltz expects, with uploaded alignments and templates as files beside it', () => {
     const input = FoldInput.parse({
       sequences: [
@@ -24,13 +46,13 @@ describe('the files Boltz reads', () => {
       properties: [{ affinity: { binder: 'L' } }],
     });
     const files = toBoltzFiles(input);
-    expect(Object.keys(files).sort()).toEqual(['input.yaml', 'msa_A.a3m', 'template_0.cif']);
-    expect(files['msa_A.a3m']).toBe(A3M);
+    expect(Object.keys(files).sort()).toEqual(['input.yaml', 'msa_0.a3m', 'template_0.cif']);
+    expect(files['msa_0.a3m']).toBe(A3M);
     expect(files['template_0.cif']).toBe('data_template\n');
     expect(parse(files['input.yaml']!)).toEqual({
       version: 1,
       sequences: [
-        { protein: { id: ['A', 'B'], sequence: 'MKTAYIAK', msa: '/job/msa_A.a3m' } },
+        { protein: { id: ['A', 'B'], sequence: 'MKTAYIAK', msa: '/job/msa_0.a3m' } },
         { protein: { id: 'C', sequence: 'GSGS', msa: 'empty' } },
         { ligand: { id: 'L', smiles: 'CCO' } },
       ],
@@ -40,12 +62,72 @@ describe('the files Boltz reads', () => {
     });
   });
 
-  it('keeps a long sequence on one line', () => {
-    const sequence = 'A'.repeat(2_000);
-    const yaml = toBoltzFiles(FoldInput.parse({ sequences: [{ protein: { id: 'A', sequence, msa: 'empty' } }] }))['input.yaml']!;
-    expect(yaml).toContain(`      sequence: ${sequence}\n`);
+  it('quotes every string, so a YAML 1.1 reader takes NO, ON, Y, 0b1 or 1e3 as the text they are', () => {
+    const input = {
+      sequences: [
+        ...TRICKY_IDS.map((id) => ({ protein: { id, sequence: 'YES', msa: 'empty' } })),
+        { ligand: { id: 'L1', ccd: 'NO' } },
+        { ligand: { id: 'L2', smiles: 'ON' } },
+        { ligand: { id: 'L3', ccd: ['NO', 'ON'] } },
+      ],
+    };
+    const expected = { version: 1, sequences: FoldInput.parse(input).sequences };
+    // The `yaml` package's YAML 1.1 schema resolves plain scalars as PyYAML does for these.
+    expect(parse(yamlOf(input), { version: '1.1' })).toEqual(expected);
+    expect(yamlOf(input)).toContain('      id: "NO"\n');
+    expect(yamlOf(input)).toContain('      ccd: "NO"\n');
   });
 
+  it.skipIf(!pyyaml.python)(`reads back under PyYAML exactly as written, for any chain ids, codes and SMILES${pyyaml.missing ? ` (skipped: ${pyyaml.missing})` : ''}`, () => {
+    const chainId = fc.oneof(fc.constantFrom(...TRICKY_IDS), fc.stringMatching(/^[A-Za-z0-9]{1,4}$/));
+    const ccd = fc.oneof(fc.constantFrom('NO', 'ON', 'YES', 'OFF', 'Y', 'N', '010', '1E3', 'SAH', 'HEM'), fc.stringMatching(/^[A-Z0-9]{1,5}$/));
+    const smiles = fc.oneof(fc.constantFrom('NO', 'ON', 'C#N', 'N[C@@H](C)C(=O)O', '[Na+]', '*C', 'C/C=C\\C', 'c1ccccc1', 'O=C=O', '%10'), fc.stringMatching(/^[A-Za-z0-9@+\-=#$%()[\]\\/.:*]{1,30}$/));
+    const sequence = fc.oneof(fc.constantFrom('YES', 'NO', 'ON', 'Y'), fc.stringMatching(/^[ACDEFGHIKLMNPQRSTVWY]{1,40}$/));
+    const entity = fc.oneof(
+      fc.record({ protein: fc.record({ sequence, msa: fc.constant('empty') }) }),
+      fc.record({ ligand: fc.record({ ccd }) }),
+      fc.record({ ligand: fc.record({ smiles }) }),
+      fc.record({ ligand: fc.record({ ccd: fc.array(ccd, { minLength: 2, maxLength: 3 }) }) }),
+    );
+    const inputs = fc.sample(
+      fc.uniqueArray(chainId, { minLength: 1, maxLength: 6, selector: (id) => id }).chain((ids) =>
+        fc.tuple(...ids.map(() => entity)).map((entities) => ({
+          sequences: entities.map((e, i) => {
+            const [type, body] = Object.entries(e)[0]!;
+            return { [type]: { id: ids[i]!, ...body } };
+          }),
+        })),
+      ),
+      { numRuns: 300, seed: 42 },
+    ).filter((input) => FoldInput.safeParse(input).success); // e.g. a CCD and a SMILES both written NO: refused at submit
+    const read = readByPyYaml(inputs.map(yamlOf));
+    inputs.forEach((input, i) => expect(read[i], yamlOf(input)).toEqual({ version: 1, sequences: FoldInput.parse(input).sequences }));
+  });
+
+  it('writes one alignment per distinct sequence: chains with the same sequence share its file', () => {
+    const other = '>query\nGSGSAK\n';
+    const files = toBoltzFiles(
+      FoldInput.parse({
+        sequences: [
+          { protein: { id: 'A', sequence: 'MKTAYIAK', msa: { a3m: A3M } } },
+          { protein: { id: 'B', sequence: 'GSGSAK', msa: { a3m: other } } },
+          { protein: { id: 'C', sequence: 'MKTAYIAK', msa: { a3m: A3M } } },
+        ],
+      }),
+    );
+    expect(Object.keys(files).sort()).toEqual(['input.yaml', 'msa_0.a3m', 'msa_1.a3m']);
+    expect(files['msa_1.a3m']).toBe(other);
+    const msas = (parse(files['input.yaml']!) as { sequences: Array<{ protein: { msa: string } }> }).sequences.map((s) => s.protein.msa);
+    expect(msas).toEqual(['/job/msa_0.a3m', '/job/msa_1.a3m', '/job/msa_0.a3m']);
+  });
+
+  it('keeps a long sequence on one line', () => {
+    const sequence = 'A'.repeat(2_000);
+    expect(yamlOf({ sequences: [{ protein: { id: 'A', sequence, msa: 'empty' } }] })).toContain(`      sequence: "${sequence}"\n`);
+  });
+});
+
+describe('the command', () => {
   it('passes the options as Boltz’s flags, and the MSA server only when allowed', () => {
     const base = FoldInput.parse({ sequences: [{ protein: { id: 'A', sequence: 'MKT', msa: 'empty' } }] });
     expect(boltzArgs(base)).toEqual([
@@ -62,83 +144,5 @@ describe('the files Boltz reads', () => {
     expect(args[args.indexOf('--diffusion_samples') + 1]).toBe('5');
     expect(foldContainer.prepare(tuned).needsNetwork).toBe(true);
     expect(foldContainer.prepare(base).needsNetwork).toBe(false);
-  });
-});
-
-describe('reading the outcome', () => {
-  let dir: string;
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  const input = { sequences: [{ protein: { id: 'A', sequence: 'A'.repeat(1_850), msa: 'empty' } }], options: { outputFormat: 'pdb' } };
-  const job = { jobId: 'fold_1', attempt: 1, input, gpu: { id: 'gpu0', vramMb: 20_000, totalMb: 24_576 } } as unknown as ExecutionRequest;
-
-  function outputDir(files: Record<string, string> = {}): string {
-    dir = mkdtempSync(join(tmpdir(), 'gpuq-fold-outcome-'));
-    mkdirSync(join(dir, PREDICTIONS_DIR), { recursive: true });
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, PREDICTIONS_DIR, name), content);
-    return dir;
-  }
-
-  const failureOf = async (promise: Promise<unknown>) => {
-    const err = await promise.then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(JobFailure);
-    const { code, message, isRetryable, needsMoreVram } = err as JobFailure;
-    return { code, message, isRetryable, needsMoreVram };
-  };
-
-  it('success is the prediction files, in the format asked for', async () => {
-    const outcome = await foldContainer.collect(
-      outputDir({
-        'input_model_0.pdb': 'HEADER',
-        'confidence_input_model_0.json': '{"confidence_score": 0.8, "ptm": 0.7}',
-        'plddt_input_model_0.npz': 'PK',
-        'input_model_0.cif': 'ignored: not the format asked for',
-      }),
-      '',
-      0,
-      job,
-    );
-    expect(outcome.result).toEqual({
-      tokens: 1_850,
-      confidence: { confidence_score: 0.8, ptm: 0.7 },
-      models: [{ rank: 0, structure: 'input_model_0.pdb', confidence_score: 0.8, ptm: 0.7 }],
-    });
-    expect(outcome.artifacts).toContain(`${PREDICTIONS_DIR}/input_model_0.pdb`);
-  });
-
-  it('out of GPU memory (Boltz exits 0): named with the tokens and the GPU size, and asks for a larger GPU', async () => {
-    const logs = 'Running structure prediction for 1 input.\n| WARNING: ran out of memory, skipping batch\nNumber of failed examples: 1\n';
-    expect(await failureOf(foldContainer.collect(outputDir(), logs, 0, job))).toEqual({
-      code: 'gpu_out_of_memory',
-      message: 'GPU out of memory at 1,850 tokens on a 24 GiB GPU',
-      isRetryable: true,
-      needsMoreVram: true,
-    });
-  });
-
-  it('a rejected input (Boltz exits 0): invalid input with Boltz’s reason, never retried', async () => {
-    const logs = 'Checking input data.\nFailed to process /job/input.yaml. Skipping. Error: CCD component ZZZ not found!.\n';
-    expect(await failureOf(foldContainer.collect(outputDir(), logs, 0, job))).toEqual({
-      code: 'invalid_input',
-      message: 'input rejected: CCD component ZZZ not found!.',
-      isRetryable: false,
-      needsMoreVram: false,
-    });
-  });
-
-  it('a crash: the exit code and the last lines, retryable', async () => {
-    const logs = 'Checking input data.\nTraceback (most recent call last):\nRuntimeError: CUDA error: an illegal memory access was encountered\n';
-    expect(await failureOf(foldContainer.collect(outputDir(), logs, 1, job))).toEqual({
-      code: 'worker_error',
-      message: 'boltz exited with code 1: Checking input data. | Traceback (most recent call last): | RuntimeError: CUDA error: an illegal memory access was encountered',
-      isRetryable: true,
-      needsMoreVram: false,
-    });
-  });
-
-  it('exit 0 with no prediction is not a success', async () => {
-    const failure = await failureOf(foldContainer.collect(outputDir({ 'input_model_0.pdb': 'HEADER' }), 'Number of failed examples: 0\n', 0, job));
-    expect(failure.code).toBe('worker_error');
-    expect(failure.message).toMatch(/^boltz exited 0 but wrote no prediction/);
   });
 });

@@ -49,8 +49,29 @@ export const DockerExecutorConfig = z.strictObject({
   hostJobsDir: z.string().optional(),
   memoryMb: z.number().int().positive().default(32_768),
   pidsLimit: z.number().int().positive().default(4_096),
-  /** The user the container runs as (`uid:gid`); the image's own when absent. */
-  user: z.string().regex(/^\d+(:\d+)?$/, 'uid or uid:gid').optional(),
+  /**
+   * The user the container runs as (`uid` or `uid:gid`), never root. Not the image's own: most
+   * images run as root, and a root container leaves files in the attempt's directory that the
+   * scheduler cannot remove. deploy/images/boltz2 makes uid 1000 its user.
+   */
+  user: z
+    .string()
+    .regex(/^\d+(:\d+)?$/, 'uid or uid:gid')
+    .refine((user) => !/^0+(:|$)/.test(user), 'a container never runs as root (uid 0)')
+    .default('1000:1000'),
+  /**
+   * Size of the container's /dev/shm. PyTorch's data-loader workers (Boltz runs 2) hand each
+   * batch over through it; Docker's own 64 MiB fails a large complex with a bus error.
+   */
+  shmSizeMb: z.number().int().positive().default(8_192),
+  /** The container's root file system read-only; it writes only to /job (the attempt's directory) and /tmp. */
+  readOnlyRootFs: z.boolean().default(true),
+  /**
+   * Size of the tmpfs at /tmp (HOME points there): kernel caches of Triton, numba and
+   * cuEquivariance. Executable, since Triton loads the kernels it compiles from it; its pages
+   * count against memoryMb.
+   */
+  tmpSizeMb: z.number().int().positive().default(4_096),
   /** The network of a container allowed out (a job that uses the MSA server); all others have none. */
   networkForMsaServer: z.string().default('bridge'),
   /** Keep a failed attempt's container and directory, to look at what went wrong. */

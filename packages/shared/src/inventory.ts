@@ -43,6 +43,17 @@ export const SolveServerState = z.object({
 });
 export type SolveServerState = z.infer<typeof SolveServerState>;
 
+/** How the scheduler's nvidia-smi polling fares. */
+export const GpuMonitorState = z.object({
+  /** Why nvidia-smi fails (its own words: not found, a timeout, the driver not loaded), or null while it answers. */
+  problem: z.string().nullable(),
+  /** When it began failing, epoch ms; null while it answers. */
+  failingSince: z.number().int().nullable(),
+  /** Polls that failed in a row; 0 while it answers. */
+  failedPolls: z.number().int(),
+});
+export type GpuMonitorState = z.infer<typeof GpuMonitorState>;
+
 export const Inventory = z.object({
   schedulerId: z.string(),
   updatedAt: z.number().int(),
@@ -62,6 +73,12 @@ export const Inventory = z.object({
   modelGpus: z.record(z.string(), z.array(z.string())).default({}),
   /** Added in 0.3: why an admin drained the box (it finishes what it runs and takes nothing new), or null. */
   drainedReason: z.string().nullable().default(null),
+  /**
+   * Added after 0.3: the scheduler's nvidia-smi polling, or null where it polls none (simulated
+   * GPUs). While it fails, the GPUs keep their last readings and drains: a failing command says
+   * nothing about any one GPU.
+   */
+  gpuMonitor: GpuMonitorState.nullable().default(null),
 });
 export type Inventory = z.infer<typeof Inventory>;
 

@@ -3,14 +3,22 @@ import { checkKindRequest, FoldInput, foldTokenCount, GpuqConfig, issuesToDetail
 
 const PROTEIN = 'MVTPEGNVSLVDESLLVGVTDEDRAVRSAHQFYERLIGLWAPAVMEAAHELGVFAALAEAPADSGELARRLDCDARAMRVLLDALYAYDVIDRIHDTNGFRYLLSAEARECLLPGTLFSLVGKFMHDINVAWPAWRNLAEVVRHG';
 
-/** Boltz's own example, as JSON: a homodimer, two copies of a CCD ligand, two of a SMILES one. */
+/** Boltz's own examples/ligand.yaml (tag v2.2.0), as JSON: a homodimer, two copies of a CCD ligand, two of a SMILES one. */
 export const BOLTZ_EXAMPLE = {
   sequences: [
     { protein: { id: ['A', 'B'], sequence: PROTEIN, msa: 'empty' } },
     { ligand: { id: ['C', 'D'], ccd: 'SAH' } },
     { ligand: { id: ['E', 'F'], smiles: 'N[C@@H](Cc1ccc(O)cc1)C(=O)O' } },
   ],
-  properties: [{ affinity: { binder: 'E' } }],
+};
+
+/** Boltz's examples/affinity.yaml: affinity of a ligand with one copy. */
+export const BOLTZ_AFFINITY_EXAMPLE = {
+  sequences: [
+    { protein: { id: 'A', sequence: PROTEIN, msa: 'empty' } },
+    { ligand: { id: 'B', smiles: 'N[C@@H](Cc1ccc(O)cc1)C(=O)O' } },
+  ],
+  properties: [{ affinity: { binder: 'B' } }],
 };
 
 const problems = (input: unknown) => {
@@ -19,17 +27,23 @@ const problems = (input: unknown) => {
 };
 
 describe('FoldInput (Boltz-2 YAML as JSON)', () => {
-  it('accepts Boltz’s example, with the default options', () => {
+  it('accepts Boltz’s examples, with the default options', () => {
+    expect(FoldInput.safeParse(BOLTZ_AFFINITY_EXAMPLE).success).toBe(true);
     const parsed = FoldInput.parse(BOLTZ_EXAMPLE);
     expect(parsed.options).toEqual({ recyclingSteps: 3, samplingSteps: 200, diffusionSamples: 1, outputFormat: 'mmcif', useMsaServer: false, usePotentials: false });
     expect(parsed.version).toBe(1);
   });
 
   it('names a residue that is not an amino acid, and where it is', () => {
-    expect(problems({ sequences: [{ protein: { id: 'A', sequence: 'MKTBAL', msa: 'empty' } }] })).toEqual([
-      { path: 'sequences[0].protein.sequence', message: "residue 4 is 'B', not an amino acid (ACDEFGHIKLMNPQRSTVWY, or X for unknown)" },
+    expect(problems({ sequences: [{ protein: { id: 'A', sequence: 'MKTbAL', msa: 'empty' } }] })).toEqual([
+      { path: 'sequences[0].protein.sequence', message: "residue 4 is 'b', not an amino acid (ACDEFGHIKLMNPQRSTVWY, or X, B, J, O, U, Z, which Boltz reads as unknown)" },
     ]);
+    expect(problems({ sequences: [{ protein: { id: 'A', sequence: 'MK-T', msa: 'empty' } }] })[0]?.message).toMatch(/^residue 3 is '-'/);
     expect(problems({ sequences: [{ rna: { id: 'R', sequence: 'ACGT' } }] })[0]?.message).toBe("residue 4 is 'T', not an RNA base (A, C, G, U or N)");
+  });
+
+  it('accepts the letters Boltz’s residue table reads as unknown: X, B, J, O, U, Z', () => {
+    expect(problems({ sequences: [{ protein: { id: 'A', sequence: 'MXBJOUZK', msa: 'empty' } }] })).toEqual([]);
   });
 
   it('wants a ligand as smiles or ccd, never both', () => {
@@ -39,10 +53,10 @@ describe('FoldInput (Boltz-2 YAML as JSON)', () => {
   });
 
   it('computes affinity for a ligand only', () => {
-    expect(problems({ ...BOLTZ_EXAMPLE, properties: [{ affinity: { binder: 'A' } }] })).toEqual([
+    expect(problems({ ...BOLTZ_AFFINITY_EXAMPLE, properties: [{ affinity: { binder: 'A' } }] })).toEqual([
       { path: 'properties[0].affinity.binder', message: 'chain A is a protein; affinity is computed for a ligand' },
     ]);
-    expect(problems({ ...BOLTZ_EXAMPLE, properties: [{ affinity: { binder: 'Z' } }] })[0]?.message).toBe('no chain Z among the sequences');
+    expect(problems({ ...BOLTZ_AFFINITY_EXAMPLE, properties: [{ affinity: { binder: 'Z' } }] })[0]?.message).toBe('no chain Z among the sequences');
   });
 
   it('refuses a chain id used twice, and constraints on chains that do not exist', () => {
@@ -79,6 +93,8 @@ describe('tokens and VRAM', () => {
 
   it('counts a token per residue and per ligand atom, for every copy', () => {
     expect(foldTokenCount(FoldInput.parse(BOLTZ_EXAMPLE))).toBe(2 * PROTEIN.length + 2 * 40 + 2 * 13);
+    // A ligand of several CCD residues: each counted as a CCD ligand.
+    expect(foldTokenCount(FoldInput.parse({ sequences: [{ ligand: { id: 'G', ccd: ['NAG', 'NAG', 'MAN'] } }] }))).toBe(3 * 40);
   });
 
   it('estimates VRAM growing with the square of the tokens, through the contract’s points (docs/contracts/boltz2.md)', () => {

@@ -106,6 +106,7 @@ export class InventoryPublisher {
       kindGpus: this.source.kindGpus,
       modelGpus: this.source.modelGpus,
       drainedReason: this.source.drainedReason() ?? null,
+      gpuMonitor: monitor?.status() ?? null,
     };
   }
 
@@ -120,6 +121,7 @@ export class InventoryPublisher {
       this.metrics.gpuDrained.set(labels, gpu.drainedReason ? 1 : 0);
       if (gpu.utilizationPercent !== null) this.metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
     }
+    if (inventory.gpuMonitor) this.metrics.gpuMonitorUp.set(inventory.gpuMonitor.problem === null ? 1 : 0);
     for (const [kind, n] of Object.entries(inventory.heldByKind)) this.metrics.windowJobs.set({ kind }, n);
     for (const server of inventory.solveServers) {
       this.metrics.solveServerUp.set({ server: server.name }, server.unavailableReason ? 0 : 1);

@@ -67,7 +67,7 @@ function inventoryOf(box: Box, kinds: string[]): Inventory {
     temperatureC: null,
     busyUntil: box.ledger.busyUntil(c.id) ?? null,
   }));
-  return { schedulerId: box.id, updatedAt: 0, boxId: box.id, kinds, unavailableKinds: {}, heldByKind: {}, gpus, solveServers: [], kindGpus: {}, modelGpus: {}, drainedReason: null };
+  return { schedulerId: box.id, updatedAt: 0, boxId: box.id, kinds, unavailableKinds: {}, heldByKind: {}, gpus, solveServers: [], kindGpus: {}, modelGpus: {}, drainedReason: null, gpuMonitor: null };
 }
 
 export function simulateBoxes(trace: readonly TraceJob[], options: BoxSimulationOptions): BoxSimulationReport {

@@ -1,7 +1,9 @@
 // The docker executor: one container per attempt, through the Docker engine's API. The image is
 // the one config names for the kind; the kind's adapter writes the attempt's directory (mounted at
 // /job) and reads the outcome from it. The container gets only its own GPU, no network unless the
-// job needs one, memory and process limits, and labels that let a restarted scheduler find it.
+// job needs one, memory and process limits, and labels that let a restarted scheduler find it. It
+// runs as a non-root user with every capability dropped and no way to gain privileges, on a
+// read-only root file system: it writes only to /job and to a tmpfs at /tmp (its HOME).
 import { chmod, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import Docker from 'dockerode';
@@ -34,6 +36,7 @@ export interface ContainerAdapter {
 }
 
 const KEPT_LOG_BYTES = 256 * 1024;
+const MIB = 1024 * 1024;
 
 /** Docker's log stream without a TTY: 8-byte headers (stream, 0, 0, 0, size) before each frame. */
 export function demuxLogs(buffer: Buffer): string {
@@ -105,6 +108,8 @@ export class DockerExecutor implements Executor {
         Env: [
           `GPUQ_JOB_ID=${job.jobId}`,
           `GPUQ_ATTEMPT=${job.attempt}`,
+          // The only writable place besides /job: caches that go under HOME land in the tmpfs.
+          'HOME=/tmp',
           ...(this.config.gpuMode === 'env' ? [`CUDA_VISIBLE_DEVICES=${gpuDevice}`, `NVIDIA_VISIBLE_DEVICES=${gpuDevice}`] : []),
         ],
         Labels: {
@@ -115,14 +120,22 @@ export class DockerExecutor implements Executor {
           [LABELS.dir]: dir,
         },
         WorkingDir: '/job',
-        ...(this.config.user ? { User: this.config.user } : {}),
+        User: this.config.user,
         HostConfig: {
           // An init as PID 1 passes the stop signal on to the program and reaps its children.
           Init: true,
           Binds: [`${join(this.hostJobsDir, name)}:/job:rw`],
           NetworkMode: task.needsNetwork ? this.config.networkForMsaServer : 'none',
-          Memory: this.config.memoryMb * 1024 * 1024,
+          Memory: this.config.memoryMb * MIB,
           PidsLimit: this.config.pidsLimit,
+          IpcMode: 'private',
+          ShmSize: this.config.shmSizeMb * MIB,
+          Privileged: false,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+          ReadonlyRootfs: this.config.readOnlyRootFs,
+          // Not noexec: Triton loads the kernels it compiles from its cache here.
+          Tmpfs: { '/tmp': `rw,nosuid,nodev,exec,size=${this.config.tmpSizeMb}m,mode=1777` },
           ...(this.config.gpuMode === 'device-request' && job.gpu.uuid
             ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [job.gpu.uuid], Capabilities: [['gpu']] }] }
             : {}),

@@ -3,7 +3,7 @@
 import type { GpuqConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import { simulatedGpus, type GpuSpec } from '../core/gpu-spec.js';
-import { gpusFromReadings } from './nvidia-smi-output.js';
+import { gpusFromReadings } from './mig.js';
 import { NvidiaSmi, NvidiaSmiMissingError } from './nvidia-smi.js';
 
 export interface Discovery {
@@ -24,7 +24,15 @@ export async function discoverGpus(config: GpuqConfig, log: Logger): Promise<Dis
   }
   const smi = new NvidiaSmi(configured ?? 'nvidia-smi');
   try {
-    const [readings, migs] = await Promise.all([smi.gpus(), smi.migDevices().catch(() => [])]);
+    const [{ readings, unreadable }, migs] = await Promise.all([smi.gpus(), smi.migDevices().catch(() => [])]);
+    for (const lost of unreadable) log.warn({ busId: lost.busId, reason: lost.message }, 'nvidia-smi cannot read a GPU: it is not scheduled');
+    const guessed = migs.filter((m) => m.memorySource !== 'nvidia-smi -q');
+    if (guessed.length > 0) {
+      log.warn(
+        { migs: guessed.map((m) => `${m.uuid}:${m.profile}:${m.totalMb ?? 'unknown'}MiB`) },
+        'nvidia-smi -q gave no memory for these MIG devices: sized from their profile names (90%), or left out when the name says nothing',
+      );
+    }
     const gpus = gpusFromReadings(readings, migs);
     if (gpus.length > 0) {
       log.info({ gpus: gpus.map((g) => `${g.id}:${g.name}:${g.totalMb}MiB`) }, 'found GPUs with nvidia-smi');
