@@ -108,7 +108,7 @@ describe('webhooks', () => {
 
     stack = await Stack.start({
       apiEnv: { GPUQ_API_KEYS: `acme:${KEY}`, GPUQ_WEBHOOK_SECRETS: `acme:${SECRET}` },
-      api: { webhooks: { allowedHosts: ['127.0.0.1'], backoffMs: 200 } },
+      api: { webhooks: { allowedHosts: [`127.0.0.1:${port}`], backoffMs: 200 } },
     });
     const job = (await stack.request<JobView>('POST', '/v1/jobs', { kind: 'solve', input: CONTRACTS_LP, webhook: { url: `http://127.0.0.1:${port}/gpuq` } }, authz)).body;
     const delivered = await waitFor(async () => {

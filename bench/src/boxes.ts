@@ -58,7 +58,7 @@ async function drainWithBoxes(redisUrl: string, redis: Redis, options: BoxesOpti
     const queues = new Map(KINDS.map((kind) => [kind, ignoreErrors(new Queue(queueName(kind), connection))]));
     for (const queue of queues.values()) scope.add('gpuq queue', () => queue.close());
     const config = configs[0]!.config;
-    await preload(options.jobs, config, (jobs) => enqueueJobs(queues, redis, config, jobs.map((j) => ({ id: j.opts.jobId, data: j.data, need: j.need }))));
+    await preload(options.jobs, config, (jobs) => enqueueJobs(queues, redis, config, jobs.map((j) => ({ id: j.opts.jobId, data: j.data, need: j.need, input: j.input }))));
     const cpuBefore = await redisCpuS(redis);
     const startedAtMs = epochMs();
     const schedulers = await Promise.all(configs.map(({ path }) => startScheduler({ redisUrl, configPath: path, reporting: 'counts' })));

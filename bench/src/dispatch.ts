@@ -115,7 +115,7 @@ export async function benchDispatch(redisUrl: string, options: { jobs: number; w
       submit: async () => {
         const job = queuedJob('solve', config);
         // As the API enqueues: the add, the job's need beside it, and the message to the schedulers.
-        await enqueueJobs(gpuqQueues, redis, config, [{ id: job.opts.jobId, data: job.data, need: job.need }]);
+        await enqueueJobs(gpuqQueues, redis, config, [{ id: job.opts.jobId, data: job.data, need: job.need, input: job.input }]);
         return { id: job.opts.jobId, acceptedAtMs: epochMs() };
       },
       starts: gpuqStarts,

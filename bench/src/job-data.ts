@@ -1,6 +1,7 @@
 // Jobs as the API stores them, for the paths that enqueue without HTTP: the same JobData (built by
-// the shared jobDataOf from a parsed request), the same BullMQ options and the same need that the API writes.
-import { bullJobOptions, JobRequest, jobDataOf, KINDS, newJobId, placementNeedOf, queuedNeedOf, type BullJobOptions, type GpuqConfig, type JobData, type Kind, type QueuedNeed } from '@gpuq/shared';
+// the shared jobSettingsOf from a parsed request, its input kept apart), the same BullMQ options
+// and the same need that the API writes.
+import { bullJobOptions, JobRequest, jobDataV2, jobSettingsOf, KINDS, newJobId, placementNeedOf, queuedNeedOf, type BullJobOptions, type GpuqConfig, type JobData, type Kind, type QueuedNeed } from '@gpuq/shared';
 
 /** The LP of cuOpt's documentation (docs/contracts/cuopt-rest.md): what a small solve looks like. */
 export const SOLVE_INPUT = {
@@ -24,6 +25,8 @@ export interface QueuedJob {
   opts: BullJobOptions;
   /** What it needs, as the API stores it beside the queue. */
   need: QueuedNeed;
+  /** Its input's JSON, stored apart as the API stores it. */
+  input: string;
 }
 
 /** Each kind's request, parsed as the API parses it: defaults filled, inputs checked once. */
@@ -33,7 +36,9 @@ const REQUESTS = new Map<Kind, JobRequest>(KINDS.map((kind) => [kind, JobRequest
 export function queuedJob(kind: Kind, config: GpuqConfig, vramMb?: number): QueuedJob {
   const request = { ...REQUESTS.get(kind)!, ...(vramMb !== undefined ? { resources: { vramMb } } : {}) };
   const submittedAt = Date.now();
-  const data = jobDataOf(request, 'bench', config.kinds[kind], submittedAt);
-  const need = queuedNeedOf(data, placementNeedOf(kind, { input: data.input, requestedVramMb: data.requestedVramMb }, config));
-  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, config.kinds[kind].backoffMs), need };
+  const settings = jobSettingsOf(request, 'bench', config.kinds[kind], submittedAt);
+  const need = queuedNeedOf(settings, placementNeedOf(kind, { input: request.input, requestedVramMb: settings.requestedVramMb }, config));
+  const input = JSON.stringify(request.input);
+  const data = jobDataV2(settings, Buffer.byteLength(input), need);
+  return { name: kind, data, opts: bullJobOptions(newJobId(kind, submittedAt), data, config.kinds[kind].backoffMs), need, input };
 }

@@ -159,7 +159,7 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
     const queues = new Map(KINDS.map((kind) => [kind, ignoreErrors(new Queue(queueName(kind), connection))]));
     for (const queue of queues.values()) scope.add('gpuq queue', () => queue.close());
     // As the API enqueues a batch: each kind's jobs in one add, their needs beside them.
-    const preloadPerS = await preload(options.jobs, config, (jobs) => enqueueJobs(queues, redis, config, jobs.map((j) => ({ id: j.opts.jobId, data: j.data, need: j.need }))));
+    const preloadPerS = await preload(options.jobs, config, (jobs) => enqueueJobs(queues, redis, config, jobs.map((j) => ({ id: j.opts.jobId, data: j.data, need: j.need, input: j.input }))));
     const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'counts' });
     scope.add('the scheduler', () => scheduler.stop());
     const gpuq = await drainWith(scheduler, redis, KINDS.map(queueName), options);

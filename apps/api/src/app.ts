@@ -3,7 +3,9 @@ import Fastify, { LogController } from 'fastify';
 import { bullConnection, type Logger } from '@gpuq/runtime';
 import { KINDS, type GpuqConfig } from '@gpuq/shared';
 import { type KeyRing } from './auth/key-ring.js';
+import type { WebhookLookup } from './webhooks/resolve-target.js';
 import { authPlugin } from './plugins/auth.js';
+import { bodyChecksPlugin } from './plugins/body-checks.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
@@ -34,6 +36,8 @@ export interface AppOptions {
   runsWebhooks?: boolean;
   /** How often an event stream re-reads its job without a change notice (default 5 s). */
   eventsRereadMs?: number;
+  /** Resolves webhook host names (default: the system resolver); tests map made-up names with it. */
+  webhookLookup?: WebhookLookup;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -44,7 +48,7 @@ export async function buildApp(options: AppOptions) {
     // line per request that changes something instead (clients poll job status often).
     logController: new LogController({ disableRequestLogging: true }),
   });
-  // JSON only: a text/plain body is refused with 415, not parsed as a string.
+  // JSON only (plugins/body-checks.ts reads it): a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
   const connection = { ...bullConnection(options.redisUrl), maxRetriesPerRequest: 2 };
   await app.register(swaggerPlugin);
@@ -53,12 +57,14 @@ export async function buildApp(options: AppOptions) {
   await app.register(metricsPlugin);
   await app.register(redisPlugin, { url: options.redisUrl });
   await app.register(authPlugin, { keys: options.keys, api: options.config.api });
+  await app.register(bodyChecksPlugin, { config: options.config, redisUrl: options.redisUrl });
   await app.register(queuesPlugin, { kinds: KINDS, connection });
   await app.register(storesPlugin, {
     config: options.config,
     connection,
     webhookSecrets: { ...Object.fromEntries(Object.entries(options.config.api.tenants).flatMap(([t, s]) => (s.webhookSecret ? [[t, s.webhookSecret]] : []))), ...options.webhookSecrets },
     runsWebhooks: options.runsWebhooks ?? true,
+    webhookLookup: options.webhookLookup,
   });
   await app.register(healthRoutes);
   await app.register(jobRoutes);

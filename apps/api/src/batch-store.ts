@@ -1,9 +1,10 @@
 // Batches: many jobs submitted at once, all or nothing, and read back as one (the fan-out of the
 // seeds: N scenarios, then wait for all).
 import { z } from 'zod';
-import { FINISHED_JOB_RETENTION_S, keys, newJobId, type GpuqConfig, type JobRequest, type JobView } from '@gpuq/shared';
+import { FINISHED_JOB_RETENTION_S, keys, newJobId, type GpuqConfig, type JobView } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import type { Principal } from './auth/key-ring.js';
+import type { CheckedJob } from './body-checks/checked-job.js';
 import { ApiError } from './errors.js';
 import type { JobStore } from './job-store.js';
 import type { PreparedJob } from './queue-producer.js';
@@ -28,7 +29,8 @@ export class BatchStore {
     private readonly config: GpuqConfig,
   ) {}
 
-  async submit(requests: JobRequest[], principal: Principal): Promise<{ id: string; jobs: JobView[] }> {
+  /** Jobs whose bodies were checked (body-checks/): each is admitted, then all are stored, or none. */
+  async submit(requests: CheckedJob[], principal: Principal): Promise<{ id: string; jobs: JobView[] }> {
     const max = this.config.api.maxBatchSize;
     if (requests.length > max) {
       throw new ApiError('batch_too_large', `the batch has ${requests.length} jobs; at most ${max} at once`, [{ path: 'jobs', message: `at most ${max} jobs` }]);

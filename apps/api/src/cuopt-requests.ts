@@ -5,10 +5,11 @@
 // the cuOpt server's shapes (docs/contracts/cuopt-rest.md); routes/cuopt.ts encodes them.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { applyLpCompat, cuopt, isVrpInput, JobRequest, keys, LinearProgram, parseStored, TERMINAL_STATUSES, VrpInput, type GpuqConfig, type JobView } from '@gpuq/shared';
+import { cuopt, keys, parseStored, TERMINAL_STATUSES, type GpuqConfig, type JobView } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import type { Principal } from './auth/key-ring.js';
 import type { BatchStore } from './batch-store.js';
+import { CuoptError, describe, type CheckedCuoptBody, type CuoptBody } from './body-checks/cuopt-body.js';
 import { ApiError } from './errors.js';
 import type { JobStore } from './job-store.js';
 
@@ -18,26 +19,19 @@ export const CuoptRequestRecord = z.object({
   createdAt: z.number().int(),
   jobIds: z.array(z.string()),
   isBatch: z.boolean(),
-  /** Kept by `cache=true` to be solved later by its reqId; no jobs yet. */
+  /** Kept by `cache=true` (at keys.cuoptCachedProblem) to be solved later by its reqId; no jobs yet. */
+  isCached: z.boolean().optional(),
+  /** A cached problem as records before 0.4 kept it, inline. */
   cachedProblem: z.unknown().optional(),
   /** Checked and not solved (`validation_only=true`): its answer is ready at once. */
   isValidationOnly: z.boolean().optional(),
 });
 export type CuoptRequestRecord = z.infer<typeof CuoptRequestRecord>;
 
-/** A cuOpt error answer: its HTTP status and `{"error": …}` body (error_result: the request's own outcome). */
-export class CuoptError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly isResult = false,
-  ) {
-    super(message);
-    this.name = 'CuoptError';
-  }
-}
-
 export type SolutionAnswer = { state: 'pending' } | { state: 'done'; response: unknown; notes?: string[] };
+
+/** Checks a cuOpt body in the body-check pool (a cached problem is checked when it is solved). */
+export type CheckCuoptBody = (tenant: string, body: { body: Uint8Array[] } & Omit<CuoptBody, 'bytes'>) => Promise<CheckedCuoptBody>;
 
 const notFound = (id: string) => new CuoptError(404, `job ${id} does not exist`);
 
@@ -47,19 +41,20 @@ export class CuoptRequests {
     private readonly jobs: JobStore,
     private readonly batches: BatchStore,
     private readonly config: GpuqConfig,
+    private readonly check: CheckCuoptBody,
   ) {}
 
   /**
-   * Submits a problem (or a list of them, a batch) as the caller's solve jobs; its reqId. A problem
-   * gpuq's checks refuse is answered as the cuOpt server answers bad input, naming each field.
+   * Submits checked problems (one, or a list: a batch) as the caller's solve jobs; its reqId. A
+   * problem gpuq's admission refuses is answered as the cuOpt server answers bad input.
    */
-  async submit(principal: Principal, problem: unknown): Promise<string> {
+  async submit(principal: Principal, checked: CheckedCuoptBody): Promise<string> {
     try {
-      if (Array.isArray(problem)) {
-        const batch = await this.batches.submit(problem.map((input, i) => solveRequestOf(input, `problem ${i}: `)), principal);
+      if (checked.isBatch) {
+        const batch = await this.batches.submit(checked.jobs, principal);
         return await this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: batch.jobs.map((j) => j.id), isBatch: true });
       }
-      const { view } = await this.jobs.submit(solveRequestOf(problem, ''), principal);
+      const { view } = await this.jobs.submit(checked.jobs[0]!, principal);
       return await this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: [view.id], isBatch: false });
     } catch (err) {
       if (err instanceof ApiError) throw new CuoptError(err.statusCode === 400 ? 422 : err.statusCode, describe(err));
@@ -67,34 +62,39 @@ export class CuoptRequests {
     }
   }
 
-  /**
-   * Checks a problem as a submit would, without solving it (`validation_only=true`); its reqId,
-   * whose answer is the cuOpt server's for a valid input.
-   */
-  async validate(principal: Principal, problem: unknown): Promise<string> {
-    const problems = Array.isArray(problem) ? problem : [problem];
-    problems.forEach((input, i) => solveRequestOf(input, Array.isArray(problem) ? `problem ${i}: ` : ''));
-    return this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: [], isBatch: Array.isArray(problem), isValidationOnly: true });
+  /** A request checked as a submit would be, not solved (`validation_only=true`): its reqId, whose answer is the cuOpt server's for a valid input. */
+  async validated(principal: Principal, checked: CheckedCuoptBody): Promise<string> {
+    return this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: [], isBatch: checked.isBatch, isValidationOnly: true });
   }
 
-  /** Keeps a problem to be solved later by its reqId (`cache=true`). */
-  async cache(principal: Principal, problem: unknown): Promise<string> {
-    return this.save({ tenant: principal.tenant, createdAt: Date.now(), jobIds: [], isBatch: Array.isArray(problem), cachedProblem: problem });
+  /** Keeps a problem (its JSON) to be solved later by its reqId (`cache=true`). */
+  async cache(principal: Principal, problem: { isBatch: boolean; json: string | Uint8Array }): Promise<string> {
+    const id = randomUUID();
+    const json = typeof problem.json === 'string' ? problem.json : Buffer.from(problem.json.buffer, problem.json.byteOffset, problem.json.byteLength);
+    const record: CuoptRequestRecord = { tenant: principal.tenant, createdAt: Date.now(), jobIds: [], isBatch: problem.isBatch, isCached: true };
+    const ttl = this.config.api.cuopt.resultTtlS;
+    await this.redis.multi().set(keys.cuoptCachedProblem(id), json, 'EX', ttl).set(keys.cuoptRequest(id), JSON.stringify(record), 'EX', ttl).exec();
+    return id;
   }
 
   /** Solves a problem cached earlier: a new request with its own reqId. */
   async submitCached(principal: Principal, cachedId: string): Promise<string> {
     // cuOpt's words, its spelling included.
+    const missing = new CuoptError(422, `Requtest id '${cachedId}' does not exist`);
     const cached = await this.record(principal, cachedId).catch(() => undefined);
-    if (cached?.cachedProblem === undefined) throw new CuoptError(422, `Requtest id '${cachedId}' does not exist`);
-    return this.submit(principal, cached.cachedProblem);
+    if (!cached) throw missing;
+    let json: Buffer | null = null;
+    if (cached.isCached) json = await this.redis.getBuffer(keys.cuoptCachedProblem(cachedId));
+    else if (cached.cachedProblem !== undefined) json = Buffer.from(JSON.stringify(cached.cachedProblem));
+    if (!json) throw missing;
+    return this.submit(principal, await this.check(principal.tenant, { body: [json], media: 'json', decoding: { allowPickle: false } }));
   }
 
   async solution(principal: Principal, id: string): Promise<SolutionAnswer> {
     const record = await this.record(principal, id);
     // As cuOpt answers a validation-only request: status 0, no solution, and a note.
     if (record.isValidationOnly) return { state: 'done', response: { solver_response: { status: 0, solution: {} }, total_solve_time: 0 }, notes: ['Input is valid'] };
-    if (record.cachedProblem !== undefined) return { state: 'pending' };
+    if (record.isCached || record.cachedProblem !== undefined) return { state: 'pending' };
     const views = await this.views(principal, id);
     if (views.some((v) => !TERMINAL_STATUSES.includes(v.status))) return { state: 'pending' };
     const failed = views.find((v) => v.status !== 'succeeded');
@@ -113,7 +113,7 @@ export class CuoptRequests {
 
   async status(principal: Principal, id: string): Promise<cuopt.RequestStatus> {
     const record = await this.record(principal, id);
-    if (record.cachedProblem !== undefined) return 'queued';
+    if (record.isCached || record.cachedProblem !== undefined) return 'queued';
     if (record.isValidationOnly) return 'completed';
     const views = await this.views(principal, id);
     if (views.some((v) => v.status === 'running')) return 'running';
@@ -125,9 +125,9 @@ export class CuoptRequests {
   async abort(principal: Principal, id: string, which: { running: boolean; queued: boolean; cached: boolean }): Promise<cuopt.AbortReply> {
     const counts = { cached: 0, queued: 0, running: 0 };
     const record = await this.record(principal, id);
-    if (record.cachedProblem !== undefined) {
+    if (record.isCached || record.cachedProblem !== undefined) {
       if (which.cached) {
-        await this.redis.del(keys.cuoptRequest(id));
+        await this.redis.del(keys.cuoptRequest(id), keys.cuoptCachedProblem(id));
         counts.cached = 1;
       }
       return counts;
@@ -197,26 +197,6 @@ export class CuoptRequests {
     if (views.some((v) => v === undefined)) throw notFound(id);
     return views as JobView[];
   }
-}
-
-/**
- * The gpuq solve job a cuOpt problem becomes, after the compatibility steps the cuOpt server takes
- * (old field names, IEEE infinities as bounds); one the checks refuse is refused as cuOpt refuses it.
- */
-function solveRequestOf(input: unknown, where: string): JobRequest {
-  // A cuOpt body is an LP/MILP or a VRP (MPS files are gpuq's own): checked as the one it is.
-  const parsed = (isVrpInput(input) ? VrpInput : LinearProgram).safeParse(applyLpCompat(input));
-  if (!parsed.success) {
-    const refusal = cuopt.refusalOf(parsed.error.issues, where);
-    throw new CuoptError(refusal.status, refusal.message);
-  }
-  return JobRequest.parse({ kind: 'solve', input: parsed.data });
-}
-
-/** An API refusal in one line: its message and each field's. */
-function describe(err: ApiError): string {
-  const details = (err.details ?? []).map((d) => `${d.path}: ${d.message}`);
-  return details.length > 0 ? `${err.message} ${details.join('; ')}` : err.message;
 }
 
 /** A job that did not succeed, as the cuOpt server answers a request whose solve failed. */

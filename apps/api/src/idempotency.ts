@@ -28,20 +28,21 @@ export function bodyHash(body: unknown): string {
   return hash(JSON.stringify(canonical(body)));
 }
 
-export async function claimIdempotencyKey(redis: Redis, tenant: string, key: string, body: unknown, newJobId: string, ttlS: number): Promise<IdempotencyClaim> {
+/** `requestHash`: the parsed body's bodyHash. */
+export async function claimIdempotencyKey(redis: Redis, tenant: string, key: string, requestHash: string, newJobId: string, ttlS: number): Promise<IdempotencyClaim> {
   const redisKey = keys.idempotency(tenant, hash(key));
-  const record = JSON.stringify({ bodyHash: bodyHash(body), jobId: newJobId } satisfies IdempotencyRecord);
+  const record = JSON.stringify({ bodyHash: requestHash, jobId: newJobId } satisfies IdempotencyRecord);
   if ((await redis.set(redisKey, record, 'EX', ttlS, 'NX')) === 'OK') return { jobId: newJobId, isRepeat: false };
   const text = await redis.get(redisKey);
   // Expired since the SET: claim it afresh.
-  if (text === null) return claimIdempotencyKey(redis, tenant, key, body, newJobId, ttlS);
+  if (text === null) return claimIdempotencyKey(redis, tenant, key, requestHash, newJobId, ttlS);
   const existing = parseStored(IdempotencyRecord, text);
   if (!existing) {
     // Not a record this API wrote: the key stands for nothing, so it stands for this job now.
     await redis.set(redisKey, record, 'EX', ttlS);
     return { jobId: newJobId, isRepeat: false };
   }
-  if (existing.bodyHash !== bodyHash(body)) {
+  if (existing.bodyHash !== requestHash) {
     throw new ApiError('idempotency_key_reused', undefined, [{ path: 'Idempotency-Key', message: 'already used, within its lifetime, with a different body' }]);
   }
   return { jobId: existing.jobId, isRepeat: true };

@@ -8,14 +8,14 @@ import {
   bullmqKey,
   CANCEL_CHANNEL,
   CancelMark,
-  checkKindRequest,
-  formatPath,
   JobData,
-  jobDataOf,
+  jobDataV2,
+  jobSettingsOf,
   keys,
   kindOfJobId,
   newJobId,
   parseStored,
+  placementNeedFrom,
   placementNeedOf,
   queueChangedChannel,
   queuedNeedOf,
@@ -25,7 +25,6 @@ import {
   toJobView,
   WebhookDelivery,
   type GpuqConfig,
-  type JobRequest,
   type JobView,
   type Kind,
   type QueuedJobFacts,
@@ -35,10 +34,11 @@ import { enqueueJobs, type PreparedJob } from './queue-producer.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
+import type { CheckedJob } from './body-checks/checked-job.js';
 import { JobIndex } from './job-index.js';
 import { standingOf } from './scheduler-state.js';
 import type { BoxStatesCache, Redis } from '@gpuq/runtime';
-import { webhookHostAllowed } from './webhooks/allowed-hosts.js';
+import { WebhookTargets, type WebhookLookup } from './webhooks/resolve-target.js';
 
 export interface Submitted {
   view: JobView;
@@ -60,6 +60,7 @@ const LIST_SCAN_LIMIT = 1_000;
 
 export class JobStore {
   readonly index: JobIndex;
+  private readonly webhookTargets: WebhookTargets;
 
   constructor(
     private readonly queues: ReadonlyMap<Kind, Queue>,
@@ -70,53 +71,62 @@ export class JobStore {
     readonly webhookSecrets: Readonly<Record<string, string>>,
     private readonly onCancelledInQueue: (jobId: string) => Promise<void>,
     private readonly log: FastifyBaseLogger,
+    /** Resolves webhook hosts, to refuse names that lead somewhere webhooks may not call. */
+    webhookLookup?: WebhookLookup,
   ) {
     this.index = new JobIndex(redis, log);
+    this.webhookTargets = new WebhookTargets(config.api.webhooks, webhookLookup);
   }
 
-  /** Checks what the API can check before anything is written: limits, admission, webhook host. */
-  async prepare(request: JobRequest, principal: Principal, options: { path?: string; batchId?: string; now?: number } = {}): Promise<PreparedJob> {
+  /**
+   * Checks what the body alone could not (body-checks/ did the rest): limits, admission, webhook
+   * host; then the job as it will be stored.
+   */
+  async prepare(checked: CheckedJob, principal: Principal, options: { path?: string; batchId?: string; now?: number } = {}): Promise<PreparedJob> {
+    const { request } = checked;
     const path = options.path ?? '';
     const now = options.now ?? Date.now();
     const kindConfig = this.config.kinds[request.kind];
-    const data = jobDataOf(request, principal.tenant, kindConfig, now, options.batchId);
-    if (data.timeoutSeconds > kindConfig.maxTimeoutSeconds) {
-      const message = `timeoutSeconds is ${data.timeoutSeconds}; ${request.kind} jobs may run at most ${kindConfig.maxTimeoutSeconds} s`;
+    const settings = jobSettingsOf(request, principal.tenant, kindConfig, now, options.batchId);
+    if (settings.timeoutSeconds > kindConfig.maxTimeoutSeconds) {
+      const message = `timeoutSeconds is ${settings.timeoutSeconds}; ${request.kind} jobs may run at most ${kindConfig.maxTimeoutSeconds} s`;
       throw new ApiError('timeout_above_max', message, [{ path: `${path}timeoutSeconds`, message }]);
     }
     if (request.webhook) {
-      if (!webhookHostAllowed(request.webhook.url, this.config.api.webhooks.allowedHosts)) {
-        const message = `${new URL(request.webhook.url).hostname} is not among the hosts webhooks may call`;
-        throw new ApiError('webhook_host_not_allowed', message, [{ path: `${path}webhook.url`, message }]);
-      }
+      // Delivery checks again and connects only to what it checked; this refuses early, with the reason.
+      const target = await this.webhookTargets.resolve(request.webhook.url);
+      if (!target.ok) throw new ApiError('webhook_host_not_allowed', target.message, [{ path: `${path}webhook.url`, message: target.message }]);
       if (!this.webhookSecrets[principal.tenant]) {
         throw new ApiError('webhook_secret_missing', undefined, [{ path: `${path}webhook`, message: `tenant ${principal.tenant} has no webhook secret` }]);
       }
     }
-    const kindRequest = { input: request.input, requestedVramMb: request.resources?.vramMb };
-    const issues = checkKindRequest(request.kind, kindRequest, this.config);
-    if (issues.length > 0) {
-      throw new ApiError('validation_failed', undefined, issues.map((issue) => ({ path: `${path}${formatPath(issue.path)}`, message: issue.message })));
+    checkAdmission(await this.schedulers.get(), request.kind, checked.need, path);
+    const need = queuedNeedOf(settings, checked.need);
+    const id = newJobId(request.kind, now);
+    if (this.config.api.jobDataVersion === 1) {
+      // For schedulers of 0.3 and older, which read the input from the job's data only.
+      if (typeof checked.input === 'object' && 'stagedKey' in checked.input) throw new Error('version 1 job data needs its input at hand, not staged');
+      const text = typeof checked.input === 'string' ? checked.input : Buffer.from(checked.input).toString('utf8');
+      return { id, data: { v: 1, ...settings, input: JSON.parse(text) as unknown }, need };
     }
-    const need = placementNeedOf(request.kind, kindRequest, this.config);
-    checkAdmission(await this.schedulers.get(), request.kind, need, path);
-    return { id: newJobId(request.kind, now), data, need: queuedNeedOf(data, need) };
+    return { id, data: jobDataV2(settings, checked.inputBytes, need), input: checked.input, need };
   }
 
-  async submit(request: JobRequest, principal: Principal, idempotencyKey?: string): Promise<Submitted> {
-    const prepared = await this.prepare(request, principal);
+  async submit(checked: CheckedJob, principal: Principal, idempotencyKey?: string): Promise<Submitted> {
+    const prepared = await this.prepare(checked, principal);
     let id = prepared.id;
     let isRepeat = false;
     if (idempotencyKey !== undefined) {
-      const claim = await claimIdempotencyKey(this.redis, principal.tenant, idempotencyKey, request, id, this.config.api.idempotencyTtlS);
+      if (checked.bodyHash === undefined) throw new Error('an Idempotency-Key submit needs its body checked with its hash');
+      const claim = await claimIdempotencyKey(this.redis, principal.tenant, idempotencyKey, checked.bodyHash, id, this.config.api.idempotencyTtlS);
       ({ jobId: id, isRepeat } = claim);
     }
-    // Adding a job whose id exists is a no-op in BullMQ: a repeat completes an interrupted first try.
-    await this.enqueue([{ ...prepared, id }]);
     if (isRepeat) {
       const view = await this.view(id, principal);
       if (view) return { view, isRepeat };
     }
+    // A repeat whose job is not there completes an interrupted first try.
+    await this.enqueue([{ ...prepared, id }]);
     return { view: this.freshView(id, prepared.data), isRepeat };
   }
 
@@ -177,6 +187,7 @@ export class JobStore {
 
   /** What the job needs, as the schedulers read it (an earlier attempt's out-of-memory minimum included). */
   private needOf(data: JobData, minVramMb: number | undefined): PlacementNeed {
+    if (data.v === 2) return placementNeedFrom(data.need, this.config, minVramMb);
     const need = placementNeedOf(data.kind, { input: data.input, requestedVramMb: data.requestedVramMb }, this.config);
     return need.type === 'vram' && minVramMb !== undefined && minVramMb > need.vramMb ? { ...need, vramMb: minVramMb } : need;
   }

@@ -10,6 +10,7 @@ import { Redis } from '@gpuq/runtime';
 import { CONTRACTS_LP } from '../../../test/fixtures/problems.js';
 import { waitFor } from '@gpuq/testkit';
 import { auth, buildTestApp, gpu, publishBox, type TestApp } from './test-app.js';
+import { fakeLookup, PUBLIC_ADDRESS } from './fake-dns.js';
 
 const job = (over: Record<string, unknown> = {}) => ({ kind: 'solve', input: CONTRACTS_LP, ...over });
 type ErrorReply = { error: { code: string; message: string; details?: Array<{ path: string; message: string }> } };
@@ -20,7 +21,7 @@ beforeAll(async () => {
   app = await buildTestApp({
     artifactsDir,
     api: { rateLimitPerMinute: 10_000, maxBatchSize: 3, webhooks: { allowedHosts: ['hooks.acme.test', '*.partners.test'] } },
-  });
+  }, { webhookLookup: fakeLookup({ 'hooks.acme.test': PUBLIC_ADDRESS, 'eu.partners.test': PUBLIC_ADDRESS }) });
 });
 afterAll(async () => {
   await app?.close();

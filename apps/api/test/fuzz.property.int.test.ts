@@ -4,10 +4,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS_LP, SMALL_MILP } from '../../../test/fixtures/problems.js';
 import { auth, buildTestApp, type TestApp } from './test-app.js';
+import { fakeLookup, PUBLIC_ADDRESS } from './fake-dns.js';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await buildTestApp({ api: { rateLimitPerMinute: 1_000_000, webhooks: { allowedHosts: ['hooks.test'] } } });
+  app = await buildTestApp({ api: { rateLimitPerMinute: 1_000_000, webhooks: { allowedHosts: ['hooks.test'] } } }, { webhookLookup: fakeLookup({ 'hooks.test': PUBLIC_ADDRESS }) });
 });
 afterAll(async () => {
   await app?.close();

@@ -2,7 +2,7 @@
 // shape of every refusal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { BULLMQ_PREFIX, GpuqConfig, JobData, type JobView } from '@gpuq/shared';
+import { BULLMQ_PREFIX, GpuqConfig, JobData, keys, type JobView } from '@gpuq/shared';
 import { bullConnection, createLogger } from '@gpuq/runtime';
 import { CONTRACTS_LP } from '../../../test/fixtures/problems.js';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
@@ -47,7 +47,11 @@ describe('POST /v1/jobs and GET /v1/jobs/:id', () => {
 
     const stored = await queue.getJob(view.id);
     expect(stored).toBeDefined();
-    expect(JobData.parse(stored!.data)).toMatchObject({ kind: 'solve', tenant: 'default', requestedVramMb: 3000, maxAttempts: 2, input: { ...CONTRACTS_LP } });
+    // The input is kept apart from the queue (version 2 data), as the JSON the submit checked.
+    const data = JobData.parse(stored!.data);
+    const input = await app.redis.get(keys.jobInput(view.id));
+    expect(data).toMatchObject({ v: 2, kind: 'solve', tenant: 'default', requestedVramMb: 3000, maxAttempts: 2, inputBytes: Buffer.byteLength(input!), need: { vramMb: 3000 } });
+    expect(JSON.parse(input!)).toEqual({ ...CONTRACTS_LP });
     expect(stored!.opts).toMatchObject({ attempts: 2, priority: 21, backoff: { type: 'exponential', delay: 2000 } });
     expect(await stored!.getState()).toBe('prioritized');
 

@@ -5,6 +5,7 @@ import { createLogger, Redis } from '@gpuq/runtime';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
 import { buildApp } from '../src/app.js';
 import { KeyRing, keysFromEnv } from '../src/auth/key-ring.js';
+import type { WebhookLookup } from '../src/webhooks/resolve-target.js';
 
 export const KEYS = { acme: 'acme-key-0123456789', globex: 'globex-key-0123456789', admin: 'admin-key-0123456789' } as const;
 export const SECRETS = { acme: 'acme-webhook-secret-0123456789' };
@@ -15,7 +16,16 @@ export type TestApp = Awaited<ReturnType<typeof buildApp>> & { redisUrl: string;
 /** Solve jobs on GPUs through an http executor: these tests use them as the plain GPU job, with VRAM. */
 export const SOLVE_ON_GPUS = { executor: { type: 'http', url: 'http://127.0.0.1:5000' } };
 
-export async function buildTestApp(config: Record<string, unknown> = {}, options: { isOpen?: boolean; redisUrl?: string } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  isOpen?: boolean;
+  redisUrl?: string;
+  /** Resolves webhook hosts; without it, a webhook to a name gets the system resolver. */
+  webhookLookup?: WebhookLookup;
+  /** Whether this app delivers webhooks (default no). */
+  runsWebhooks?: boolean;
+}
+
+export async function buildTestApp(config: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const redisUrl = options.redisUrl ?? (await freshRedisUrl());
   const keys = options.isOpen ? new KeyRing([]) : new KeyRing(keysFromEnv(`acme:${KEYS.acme},globex:${KEYS.globex}`, KEYS.admin));
   const app = await buildApp({
@@ -25,7 +35,8 @@ export async function buildTestApp(config: Record<string, unknown> = {}, options
     maxBodyBytes: 256 * 1024,
     keys,
     webhookSecrets: SECRETS,
-    runsWebhooks: false,
+    runsWebhooks: options.runsWebhooks ?? false,
+    webhookLookup: options.webhookLookup,
   });
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   app.addHook('onClose', async () => {

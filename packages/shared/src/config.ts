@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { Identifier } from './config-identifier.js';
 import { FoldKindConfig, InferenceKindConfig, SolveKindConfig } from './kind-config.js';
+import { parseWebhookHost } from './webhook-hosts.js';
 
 export * from './executor-config.js';
 export * from './kind-config.js';
+export * from './webhook-hosts.js';
 
 /** A GPU declared in config instead of discovered with nvidia-smi: simulated, for machines without one and for tests. */
 export const GpuDeclaration = z.strictObject({
@@ -91,6 +93,31 @@ export const ApiConfig = z.strictObject({
   maxBatchSize: z.number().int().min(1).max(10_000).default(100),
   /** How long an Idempotency-Key is remembered. */
   idempotencyTtlS: z.number().int().positive().default(86_400),
+  /**
+   * Submit bodies are parsed and checked (MPS read, VRP matrices walked) in worker threads when
+   * larger than `inlineMaxBytes`, so that one tenant's megabytes never stall another's requests.
+   */
+  bodyChecks: z
+    .strictObject({
+      /** Bodies up to this size are checked on the request's own thread (cheaper than a hand-off). */
+      inlineMaxBytes: z.number().int().nonnegative().default(64 * 1024),
+      /** Worker threads; absent: one per core but one, at most 4. */
+      threads: z.number().int().min(1).max(64).optional(),
+      /** Large bodies of one tenant checked at once; the rest of that tenant's wait their turn. */
+      perTenant: z.number().int().min(1).default(1),
+      /** Large bodies of one tenant waiting for a thread before more are refused (429). */
+      maxWaitingPerTenant: z.number().int().min(0).default(4),
+      /** Heap one check may use: a body needing more is refused (413), not the API's memory. */
+      maxHeapMb: z.number().int().min(64).default(1_024),
+      /** Time one check may take before it is stopped and refused (413). */
+      timeoutMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
+  /**
+   * The JobData version submits write (docs/adr/0003): 2 keeps inputs apart from the queue. Set 1
+   * while schedulers of 0.3 or older still run: they read only version 1.
+   */
+  jobDataVersion: z.union([z.literal(1), z.literal(2)]).default(2),
   /** gpuq's cuOpt-compatible API (`/cuopt/*`), for NVIDIA's cuOpt clients. */
   cuopt: z
     .strictObject({
@@ -102,8 +129,29 @@ export const ApiConfig = z.strictObject({
     .prefault({}),
   webhooks: z
     .strictObject({
-      /** Hosts a webhook may point at (exact names, or `*.example.com`). None: webhooks are refused. */
-      allowedHosts: z.array(z.string().min(1)).default([]),
+      /**
+       * Hosts, and ports, a webhook may point at. None: webhooks are refused. Each entry is one of
+       * `hooks.example.com` (that name), `*.example.org` (its subdomains, not itself), `10.0.0.5` or
+       * `[fd00::5]` (that address, called as written), each with an optional `:port`
+       * (`hooks.example.com:8443`, `[fd00::5]:8080`). Without a port an entry allows 443 and 80 only.
+       * Names must resolve to public addresses (or ones in allowedAddressRanges) at submit and at
+       * every delivery, which connects to the address it checked.
+       */
+      allowedHosts: z
+        .array(
+          z.string().superRefine((entry, ctx) => {
+            const parsed = parseWebhookHost(entry);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not a webhook host: ${parsed.error}` });
+          }),
+        )
+        .default([]),
+      /**
+       * CIDR ranges (`10.20.0.0/16`, `fd00:1::/64`) that names in allowedHosts may resolve to although
+       * they are private, loopback or link-local: for receivers on the operator's own network.
+       */
+      allowedAddressRanges: z
+        .array(z.string().refine((cidr) => z.cidrv4().safeParse(cidr).success || z.cidrv6().safeParse(cidr).success, { error: (issue) => `${JSON.stringify(issue.input)} is not a CIDR range such as 10.20.0.0/16 or fd00:1::/64` }))
+        .default([]),
       timeoutMs: z.number().int().positive().default(5_000),
       maxAttempts: z.number().int().min(1).max(30).default(8),
       /** First retry delay; doubles each attempt. */

@@ -24,6 +24,8 @@ export const apiErrors = {
   webhook_host_not_allowed: { status: 422, message: "The webhook's host is not one this server may call." },
   webhook_secret_missing: { status: 422, message: 'Webhooks are signed with your tenant\'s secret, and it has none: set it in GPUQ_WEBHOOK_SECRETS.' },
   rate_limited: { status: 429, message: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  too_many_large_requests: { status: 429, message: 'Your earlier large requests are still being checked; send this one again when one of them is answered.' },
+  body_too_costly: { status: 413, message: 'The body takes more memory or time to check than one request may use; split the work into smaller jobs.' },
   internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
   redis_unavailable: { status: 503, message: 'The job store is unreachable; try again shortly.' },
   not_ready: { status: 503, message: 'Not ready to serve yet.' },

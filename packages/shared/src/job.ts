@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { JobError } from './errors.js';
 import { FoldInput } from './kinds/fold.js';
 import { InferenceInput } from './kinds/inference.js';
+import { QueuedNeed } from './kinds/queued-need.js';
 import { SolveInput } from './kinds/solve/solve-input.js';
 
 export const KINDS = ['solve', 'fold', 'inference'] as const;
@@ -69,12 +70,13 @@ export const JobRequest = z.discriminatedUnion('kind', [SolveJobRequest, FoldJob
 });
 export type JobRequest = z.infer<typeof JobRequest>;
 
-/** What the API stores as the BullMQ job's data. Read back with `JobData.parse`. */
-export const JobData = z.object({
-  v: z.literal(1),
+/** POST /v1/batches: many jobs at once, all stored or none. */
+export const BatchRequest = z.strictObject({ jobs: z.array(JobRequest).min(1) });
+export type BatchRequest = z.infer<typeof BatchRequest>;
+
+const jobDataFields = {
   kind: Kind,
   tenant: z.string(),
-  input: z.unknown(),
   /** VRAM the request declared; absent means the scheduler decides from the kind. */
   requestedVramMb: z.number().int().positive().optional(),
   priority: z.number().int(),
@@ -86,25 +88,47 @@ export const JobData = z.object({
   webhookUrl: z.string().optional(),
   /** Added in 0.2: the batch the job was submitted in. */
   batchId: z.string().optional(),
-});
-export type JobData = z.infer<typeof JobData>;
+};
 
 /**
- * What a submit stores for a parsed request: its own settings, else its kind's defaults. The API
- * checks the request first; the benchmarks enqueue through this too, so both store the same.
+ * What the API stores as the BullMQ job's data (docs/adr/0003). Version 1 carries the parsed input;
+ * version 2 (0.4) keeps it apart, at keys.jobInput, so reading a job back (views, listings, the
+ * queue's heads) never loads an input of megabytes, and a finished job's input can go at once.
  */
-export function jobDataOf(
-  request: JobRequest,
+export const JobData = z.discriminatedUnion('v', [
+  z.object({ v: z.literal(1), input: z.unknown(), ...jobDataFields }),
+  z.object({
+    v: z.literal(2),
+    /** The size of the input's JSON at keys.jobInput. */
+    inputBytes: z.number().int().nonnegative(),
+    /** What the job needed when it was admitted: read back without the input. */
+    need: QueuedNeed,
+    ...jobDataFields,
+  }),
+]);
+export type JobData = z.infer<typeof JobData>;
+
+/** A job's data with its input at hand, as a scheduler holds it (read from keys.jobInput for v2). */
+export type JobDataWithInput = JobData & { input: unknown };
+
+/** The request's settings as stored, without its input: the submit adds the input (inline or apart). */
+export type JobSettings = Omit<Extract<JobData, { v: 1 }>, 'v' | 'input'>;
+
+/**
+ * What a submit stores for a parsed request, less its input: its own settings, else its kind's
+ * defaults. The API checks the request first; the benchmarks enqueue through this too, so both
+ * store the same.
+ */
+export function jobSettingsOf(
+  request: Omit<JobRequest, 'input'>,
   tenant: string,
   kindDefaults: { defaultTimeoutSeconds: number; maxAttempts: number },
   submittedAt: number,
   batchId?: string,
-): JobData {
+): JobSettings {
   return {
-    v: 1,
     kind: request.kind,
     tenant,
-    input: request.input,
     ...(request.resources?.vramMb ? { requestedVramMb: request.resources.vramMb } : {}),
     priority: request.priority,
     timeoutSeconds: request.timeoutSeconds ?? kindDefaults.defaultTimeoutSeconds,
@@ -114,6 +138,11 @@ export function jobDataOf(
     ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
     ...(batchId ? { batchId } : {}),
   };
+}
+
+/** Version 2 data: the settings, and what the input stored apart weighs and needs. */
+export function jobDataV2(settings: JobSettings, inputBytes: number, need: QueuedNeed): JobData {
+  return { v: 2, ...settings, inputBytes, need };
 }
 
 export const Placement = z.object({

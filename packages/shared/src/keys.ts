@@ -53,6 +53,16 @@ export const keys = {
   jobIncumbents: (jobId: string): string => `gpuq:job:${jobId}:incumbents`,
   /** A job's worker log (the solver's log lines, a container's or a process's output), as text appended in order. */
   jobLog: (jobId: string): string => `gpuq:job:${jobId}:log`,
+  /**
+   * A version 2 job's input, as the JSON its submit checked: written before the job is added, read
+   * by the scheduler that takes it, deleted when the job ends (a retry reads it again).
+   */
+  jobInput: (jobId: string): string => `gpuq:job:${jobId}:input`,
+  /**
+   * An input a body-check thread wrote before its job had an id (the request's thread never
+   * copies it): renamed to jobInput when the job is added; it expires if the job never is.
+   */
+  stagedInput: (token: string): string => `gpuq:input:staged:${token}`,
   /** List of the job's webhook delivery attempts (JSON), oldest first. */
   jobWebhook: (jobId: string): string => `gpuq:job:${jobId}:webhook`,
   /** A tenant's jobs by creation time, for listing. */
@@ -65,6 +75,8 @@ export const keys = {
   idempotency: (tenant: string, keyHash: string): string => `gpuq:idem:${tenant}:${keyHash}`,
   /** A request to gpuq's cuOpt-compatible API (its reqId, a UUID): its tenant and gpuq jobs, or a cached problem. */
   cuoptRequest: (reqId: string): string => `gpuq:cuopt:${reqId}`,
+  /** A problem kept by cuOpt's `cache=true` (its JSON), solved later by its reqId; as long as its request. */
+  cuoptCachedProblem: (reqId: string): string => `gpuq:cuopt:${reqId}:problem`,
   /** A batch: its tenant, creation time and job ids. */
   batch: (batchId: string): string => `gpuq:batch:${batchId}`,
   /** Requests of a tenant in one rate-limit window. */

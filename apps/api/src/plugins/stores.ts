@@ -7,6 +7,7 @@ import { JobEvents } from '../job-events.js';
 import { JobStore } from '../job-store.js';
 import { BoxStatesCache, type Logger } from '@gpuq/runtime';
 import { WebhookDeliveries } from '../webhooks/delivery.js';
+import type { WebhookLookup } from '../webhooks/resolve-target.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,6 +25,8 @@ export interface StoresOptions {
   webhookSecrets: Readonly<Record<string, string>>;
   /** Whether this replica delivers webhooks. */
   runsWebhooks: boolean;
+  /** Resolves webhook hosts at submit and delivery; the system resolver by default. */
+  webhookLookup?: WebhookLookup;
 }
 
 export const storesPlugin = fp<StoresOptions>(
@@ -37,8 +40,9 @@ export const storesPlugin = fp<StoresOptions>(
       secrets: options.webhookSecrets,
       viewJob: (id, principal) => jobs.view(id, principal),
       log,
+      lookup: options.webhookLookup,
     });
-    const jobs: JobStore = new JobStore(app.queues, app.redis, options.config, schedulerState, options.webhookSecrets, (id) => webhooks.enqueue(id), app.log);
+    const jobs: JobStore = new JobStore(app.queues, app.redis, options.config, schedulerState, options.webhookSecrets, (id) => webhooks.enqueue(id), app.log, options.webhookLookup);
     if (options.runsWebhooks) webhooks.start();
     const jobEvents = new JobEvents(app.redis, log);
     app.decorate('jobs', jobs);

@@ -2,9 +2,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { JobRequest, JobView } from '@gpuq/shared';
+import { BatchRequest, JobView } from '@gpuq/shared';
 import { BatchView } from '../batch-store.js';
 import { ApiError } from '../errors.js';
+import { checkedBody } from '../plugins/body-checks.js';
 import { errorResponses } from './error-responses.js';
 
 export const batchRoutes: FastifyPluginAsync = async (fastify) => {
@@ -13,15 +14,16 @@ export const batchRoutes: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/v1/batches',
     {
+      config: { bodyCheck: 'batch' },
       schema: {
         summary: 'Submit many jobs at once: all are stored, or none',
         tags: ['batches'],
-        body: z.strictObject({ jobs: z.array(JobRequest).min(1) }),
+        body: BatchRequest,
         response: { 202: z.object({ id: z.string(), jobs: z.array(JobView) }), ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
-      const batch = await app.batches.submit(request.body.jobs, request.principal);
+      const batch = await app.batches.submit(checkedBody(request.body, 'batch').jobs, request.principal);
       for (const job of batch.jobs) app.apiMetrics.submits.inc({ kind: job.kind });
       return reply.code(202).header('location', `/v1/batches/${batch.id}`).send(batch);
     },

@@ -4,10 +4,15 @@
 // zlib; pickle only when config allows it), each answer in the encoding its Accept header asks for,
 // errors as cuOpt words them. The tenant's key comes as HTTP Basic (`user:key@host`, ~/.netrc) or
 // Bearer. Encapsulated: its body parsing and error answers apply to these routes only.
+import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { decodeRequestBody, encodeReply, replyMedia, requestMedia, unpackTupleBatch, unsupportedContentTypeMessage, WireDecodeError, type ReplyRoute, type WireMedia } from '@gpuq/cuopt-wire';
+import { encodeReply, replyMedia, requestMedia, unsupportedContentTypeMessage, WireDecodeError, type ReplyRoute, type WireMedia } from '@gpuq/cuopt-wire';
 import { cuopt, type GpuqConfig } from '@gpuq/shared';
-import { CuoptError, CuoptRequests } from '../cuopt-requests.js';
+import { byteLengthOf } from '../body-checks/body-chunks.js';
+import { checkedValue } from '../body-checks/body-tasks.js';
+import { CuoptError } from '../body-checks/cuopt-body.js';
+import { CuoptRequests, type CheckCuoptBody } from '../cuopt-requests.js';
+import { readBody } from '../plugins/body-checks.js';
 import { ApiError } from '../errors.js';
 
 declare module 'fastify' {
@@ -34,11 +39,13 @@ function flag(query: Query, name: string): boolean | undefined {
 const TAGS = ['cuopt'];
 
 export const cuoptRoutes: FastifyPluginAsync<{ config: GpuqConfig }> = async (app, { config }) => {
-  const requests = new CuoptRequests(app.redis, app.jobs, app.batches, config);
+  const checkBody: CheckCuoptBody = async (tenant, body) => checkedValue(await app.bodyChecks.check(tenant, { type: 'cuopt', mode: 'check', ...body }), 'cuopt');
+  const requests = new CuoptRequests(app.redis, app.jobs, app.batches, config, checkBody);
 
-  // Bodies stay bytes here: how to read them is the request's Content-Type, as cuOpt decides it.
+  // Bodies stay bytes here (the chunks they came in): how to read them is the request's
+  // Content-Type, as cuOpt decides it, in the body-check pool.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) => readBody(request, payload));
 
   /** Sends `value` in the encoding the request's Accept asks for on this route (cuOpt's rules). */
   const send = (request: FastifyRequest, reply: FastifyReply, route: ReplyRoute, value: unknown, status = 200, media?: WireMedia) => {
@@ -90,16 +97,18 @@ export const cuoptRoutes: FastifyPluginAsync<{ config: GpuqConfig }> = async (ap
     }
     const cachedId = typeof request.query.reqId === 'string' ? request.query.reqId : undefined;
     if (cachedId !== undefined) return send(request, reply, 'submit', { reqId: await requests.submitCached(request.principal, cachedId) }, 200, media);
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    if (body.length === 0) throw new CuoptError(422, 'Data length is zero and reqId not set');
+    const body = Array.isArray(request.body) ? (request.body as Uint8Array[]) : [];
+    if (byteLengthOf(body) === 0) throw new CuoptError(422, 'Data length is zero and reqId not set');
     // A zlib body may not inflate past a few times the body limit (a small bomb stays small).
     const decoding = { allowPickle: config.api.cuopt.allowPickle, maxInflatedBytes: app.initialConfig.bodyLimit! * 8 };
-    // A list of [content type, bytes] pairs (cuOpt's client's list of files) becomes a list of problems.
-    const problem = unpackTupleBatch(decodeRequestBody(body, media, decoding), decoding);
+    const tenant = request.principal.tenant;
     let reqId: string;
-    if (flag(request.query, 'cache')) reqId = await requests.cache(request.principal, problem);
-    else if (flag(request.query, 'validation_only')) reqId = await requests.validate(request.principal, problem);
-    else reqId = await requests.submit(request.principal, problem);
+    if (flag(request.query, 'cache')) {
+      reqId = await requests.cache(request.principal, checkedValue(await app.bodyChecks.check(tenant, { type: 'cuopt', mode: 'decode', body, media, decoding }), 'cuopt-problem'));
+    } else {
+      const checked = checkedValue(await app.bodyChecks.check(tenant, { type: 'cuopt', mode: 'check', body, media, decoding }), 'cuopt');
+      reqId = flag(request.query, 'validation_only') ? await requests.validated(request.principal, checked) : await requests.submit(request.principal, checked);
+    }
     return send(request, reply, 'submit', { reqId } satisfies cuopt.SubmitReply, 200, media);
   });
 

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JobPage, JobRequest, JobStatus, JobView, Kind } from '@gpuq/shared';
 import { ApiError } from '../errors.js';
+import { checkedBody } from '../plugins/body-checks.js';
 import { errorResponses } from './error-responses.js';
 
 export const JobIdParams = z.object({ id: z.string().max(128) });
@@ -14,6 +15,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/v1/jobs',
     {
+      config: { bodyCheck: 'job' },
       schema: {
         summary: 'Submit a job',
         description: 'Answers 202 once the job is stored. With an Idempotency-Key, a repeat of the same request answers 200 with the job the first one created.',
@@ -25,7 +27,8 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { view, isRepeat } = await app.jobs.submit(request.body, request.principal, request.headers['idempotency-key']);
+      const { job } = checkedBody(request.body, 'job');
+      const { view, isRepeat } = await app.jobs.submit(job, request.principal, request.headers['idempotency-key']);
       if (!isRepeat) app.apiMetrics.submits.inc({ kind: view.kind });
       // The view is built by toJobView, whose type is the schema's: on the hottest route it is
       // written as it is rather than re-checked field by field.

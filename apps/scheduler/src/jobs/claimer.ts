@@ -162,7 +162,8 @@ export class Claimer {
     }
     const data = JobData.safeParse(raw);
     if (!data.success || data.data.kind !== kind) return undefined;
-    const queued = queuedNeedOf(data.data, placementNeedOf(data.data.kind, { input: data.data.input, requestedVramMb: data.data.requestedVramMb }, this.services.config));
+    // Version 2 data carries the need it was admitted with; version 1, the input to work it out from.
+    const queued = data.data.v === 2 ? data.data.need : queuedNeedOf(data.data, placementNeedOf(data.data.kind, { input: data.data.input, requestedVramMb: data.data.requestedVramMb }, this.services.config));
     this.needs.set(entry.id, queued);
     learned.set(entry.id, JSON.stringify(queued));
     return queued;

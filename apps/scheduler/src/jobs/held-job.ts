@@ -1,14 +1,14 @@
 // A job the scheduler holds: its BullMQ job and lock token, its parsed data, and what placement
 // needs to know about it.
 import type { Job } from 'bullmq';
-import type { JobData, StageRecord } from '@gpuq/shared';
+import type { JobDataWithInput, StageRecord } from '@gpuq/shared';
 import type { CoreJob } from '../core/scheduler-core.js';
 import type { EstimateSource } from '../gpus/vram-estimator.js';
 
 export interface HeldJob extends CoreJob {
   job: Job;
   token: string;
-  data: JobData;
+  data: JobDataWithInput;
   /** BullMQ's attemptsStarted when this scheduler took the job. */
   attempt: number;
   /** The kind's estimate before learning, which observed peaks are measured against. */

@@ -2,7 +2,7 @@
 // (the same need the API admitted it with), with the VRAM estimate corrected by what the kind's
 // finished jobs really used.
 import type { Job } from 'bullmq';
-import { placementNeedOf, type JobData } from '@gpuq/shared';
+import { placementNeedOf, type JobDataWithInput } from '@gpuq/shared';
 import { serverDeviceId } from '../kinds/solve/solve-servers.js';
 import type { HeldJob } from './held-job.js';
 import type { SchedulerServices } from './services.js';
@@ -25,7 +25,7 @@ function deviceSet(ids: readonly string[], toDevice: (id: string) => string = (i
  * The held job for a fetched one. `minVramMb`: an earlier attempt ran out of memory, so only a
  * larger GPU will do.
  */
-export function toHeld(services: Pick<SchedulerServices, 'config' | 'estimator' | 'core' | 'devices'>, job: Job, token: string, data: JobData, minVramMb = 0): HeldJob {
+export function toHeld(services: Pick<SchedulerServices, 'config' | 'estimator' | 'core' | 'devices'>, job: Job, token: string, data: JobDataWithInput, minVramMb = 0): HeldJob {
   const need = placementNeedOf(data.kind, { input: data.input, requestedVramMb: data.requestedVramMb }, services.config);
   // One object literal per branch, every field always present: the placement pass reads these
   // objects once per GPU, and objects of one shape keep those reads fast.

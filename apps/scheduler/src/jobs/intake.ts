@@ -10,7 +10,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { HeldJob, Reattachment } from './held-job.js';
 import { toHeld } from './held-jobs.js';
 import { reattachmentOf } from './recovery.js';
-import type { SchedulerServices } from './services.js';
+import { queueOf, type SchedulerServices } from './services.js';
 
 export class Intake {
   constructor(
@@ -32,9 +32,14 @@ export class Intake {
       await failAttempt(services, { id: job.id!, kind, job, token }, new JobFailure('internal', message, false), services.log);
       return;
     }
-    // Both reads at once: one round trip to Redis, not two, between fetch and placement.
-    const [run, isCancelled] = await Promise.all([services.records.read(job.id!), services.cancels.isCancelled(job.id!)]);
-    const held = toHeld(services, job, token, parsed.data, run.minVramMb);
+    // The reads at once: one round trip to Redis, not three, between fetch and placement.
+    const [run, isCancelled, read] = await Promise.all([services.records.read(job.id!), services.cancels.isCancelled(job.id!), queueOf(services, kind).withInput(job.id!, parsed.data)]);
+    if (!read.ok) {
+      const failing = { id: job.id!, kind, job, token, data: parsed.data };
+      await failAttempt(services, failing, isCancelled ? cancelledOnRequest() : new JobFailure('internal', `the job cannot run: ${read.reason}`, false), services.log);
+      return;
+    }
+    const held = toHeld(services, job, token, read.data, run.minVramMb);
     if (isCancelled) {
       // A queued job that was cancelled never runs.
       await failAttempt(services, held, cancelledOnRequest(), services.log);

@@ -5,6 +5,7 @@
 // taken again that way is re-attached too if this box's attempt of it may still be running.
 import { JobData, type RunRecord } from '@gpuq/shared';
 import { JobFailure } from '../executors/executor.js';
+import type { FailingJob } from './attempt-failures.js';
 import type { HeldJob, Reattachment } from './held-job.js';
 import { toHeld } from './held-jobs.js';
 import type { SchedulerServices } from './services.js';
@@ -27,7 +28,7 @@ export interface Adoption {
   /** A job whose work may still run on its worker: continue it there. */
   reattach: (job: HeldJob, previous: Reattachment) => void;
   /** A job dispatched but never confirmed by its worker: its attempt failed (retried). */
-  fail: (job: HeldJob, failure: JobFailure) => Promise<void>;
+  fail: (job: FailingJob, failure: JobFailure) => Promise<void>;
 }
 
 export async function adoptActiveJobs(services: SchedulerServices, adoption: Adoption): Promise<void> {
@@ -40,7 +41,12 @@ export async function adoptActiveJobs(services: SchedulerServices, adoption: Ado
       if (run.box !== undefined && run.box !== services.boxId) continue;
       if (!data.success || data.data.kind !== kind || !run.token || run.attempt !== job.attemptsStarted) continue;
       if (!(await queue.adopt(job, run.token))) continue;
-      const held = toHeld(services, job, run.token, data.data, run.minVramMb);
+      const read = await queue.withInput(job.id!, data.data);
+      if (!read.ok) {
+        await adoption.fail({ id: job.id!, kind, job, token: run.token, data: data.data }, new JobFailure('internal', `the job cannot run: ${read.reason}`, false));
+        continue;
+      }
+      const held = toHeld(services, job, run.token, read.data, run.minVramMb);
       const log = services.log.child({ jobId: held.id, kind });
       const previous = reattachmentOf(run, hasDevice, services.boxId);
       if (run.phase === 'held') {

@@ -3,8 +3,9 @@
 // job's own token, and BullMQ's stalled check, which returns the jobs of a box that died.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
-import { BULLMQ_PREFIX, queueName } from '@gpuq/shared';
+import { BULLMQ_PREFIX, keys, queueName, type JobData } from '@gpuq/shared';
 import type { Logger, Redis } from '@gpuq/runtime';
+import { withInput, type InputRead } from './job-inputs.js';
 import { JobClaims, type Peek } from './job-claims.js';
 
 export interface KindQueueOptions {
@@ -119,10 +120,16 @@ export class KindQueue {
     }
   }
 
+  /** The job's data with its input, read from beside the queue when it is kept there. */
+  withInput(jobId: string, data: JobData): Promise<InputRead> {
+    return withInput(this.options.redis, jobId, data);
+  }
+
   /** Completes a job; false when its lock was lost and the result could not be recorded. */
   async complete(job: Job, token: string, result: unknown): Promise<boolean> {
     try {
       await job.moveToCompleted(result, token, false);
+      this.dropInput(job);
       return true;
     } catch (err) {
       this.options.log.warn({ err, jobId: job.id }, 'could not complete the job: its lock was lost');
@@ -136,6 +143,8 @@ export class KindQueue {
   async fail(job: Job, token: string, error: Error): Promise<boolean> {
     try {
       await job.moveToFailed(error, token, false);
+      // finishedOn is set when the job failed for good, not when it waits to be retried.
+      if (job.finishedOn) this.dropInput(job);
       return true;
     } catch (err) {
       this.options.log.warn({ err, jobId: job.id }, 'could not fail the job: its lock was lost');
@@ -143,6 +152,11 @@ export class KindQueue {
     } finally {
       this.locks.delete(job.id!);
     }
+  }
+
+  /** A finished job's input is read no more: it goes now, not with the job's retention. */
+  private dropInput(job: Job): void {
+    this.options.redis.del(keys.jobInput(job.id!)).catch((err: unknown) => this.options.log.warn({ err, jobId: job.id }, 'could not delete the finished job\'s input'));
   }
 
   /** Returns a held job to the queue at once, as if it had never been taken. */

@@ -4,7 +4,6 @@
 // (the servers that take a problem, the GPUs a model runs on are the box's own).
 import { z } from 'zod';
 import { SolveProblem, type GpuqConfig } from '../config.js';
-import type { JobData } from '../job.js';
 import { inferenceModelOf } from './inference.js';
 import type { PlacementNeed } from './kind-spec.js';
 import { solveServersFor, whyNoSolveServerFor } from './solve/solve-request.js';
@@ -23,7 +22,7 @@ export const QueuedNeed = z.object({
 });
 export type QueuedNeed = z.infer<typeof QueuedNeed>;
 
-export function queuedNeedOf(data: Pick<JobData, 'priority' | 'submittedAt'>, need: PlacementNeed): QueuedNeed {
+export function queuedNeedOf(data: { priority: number; submittedAt: number }, need: PlacementNeed): QueuedNeed {
   const order = { priority: data.priority, submittedAt: data.submittedAt };
   if (need.type === 'server-slot') return { ...order, problem: need.problem };
   return {
