@@ -146,7 +146,7 @@ describe('solve jobs on a CPU solve server', () => {
       const view = await stack!.job(job.id);
       return view.pendingReason?.includes('solver-cpu on box-1 is unavailable') ? view : undefined;
     }, { what: 'the job to wait for the server' });
-    expect(waiting.pendingReason).toMatch(/^waiting for a solve server: solver-cpu on box-1 is unavailable \(http:\/\/127\.0\.0\.1:\d+ does not answer \(.*\)\); 0 jobs ahead$/);
+    expect(waiting.pendingReason).toMatch(/^waiting for a solve server: solver-cpu on box-1 is unavailable \(it does not answer its health check \([A-Z_]+\)\); 0 jobs ahead$/);
     // The inventory is published at most every 200 ms, so it may say so a moment after the job.
     const boxes = await waitFor(async () => {
       const body = (await stack!.request<{ boxes: Array<{ solveServers: Array<{ unavailableReason?: string | null }> }> }>('GET', '/v1/gpus')).body;

@@ -2,7 +2,7 @@
 // minute in all; the default: a few minutes on two cores).
 import { parseArgs } from 'node:util';
 
-export const BENCHMARKS = ['submit', 'dispatch', 'throughput', 'packing', 'boxes'] as const;
+export const BENCHMARKS = ['submit', 'dispatch', 'throughput', 'packing', 'boxes', 'isolation'] as const;
 export type Benchmark = (typeof BENCHMARKS)[number];
 
 export class UsageError extends Error {
@@ -25,6 +25,7 @@ export function parseBenchOptions(args: string[]) {
       backlog: { type: 'string' },
       gpus: { type: 'string' },
       limit: { type: 'string' },
+      'hostile-duration': { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -44,6 +45,7 @@ export function parseBenchOptions(args: string[]) {
     dispatch: { jobs: count('dispatch-jobs', 1_000, 200), warmup: quick ? 20 : 50 },
     throughput: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), concurrency: 100 },
     boxes: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), boxCounts: [1, 2, 4] },
+    isolation: { durationS: count('hostile-duration', 10, 4), concurrency: 4 },
   };
 }
 

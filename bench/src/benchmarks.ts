@@ -3,6 +3,7 @@
 import type { BenchOptions, Benchmark } from './bench-options.js';
 import { benchBoxes, boxesTable } from './boxes.js';
 import { benchDispatch, dispatchTable } from './dispatch.js';
+import { benchIsolation, isolationTable } from './isolation.js';
 import { benchPacking, packingTable } from './packing.js';
 import { benchSubmit, submitTable } from './submit.js';
 import { benchThroughput, throughputTable } from './throughput.js';
@@ -23,7 +24,7 @@ function section<T>(title: string, run: () => Promise<T> | T, table: (result: T)
 }
 
 export function benchmarks(redisUrl: string, options: BenchOptions): Record<Benchmark, Section> {
-  const { submit, dispatch, throughput, boxes } = options;
+  const { submit, dispatch, throughput, boxes, isolation } = options;
   return {
     submit: section(
       `1. submit: POST /v1/jobs (key, validation, admission, index) against a bare Fastify route that only calls Queue.add (${submit.durationS} s loads, ${submit.connections} connections, best of ${submit.rounds})`,
@@ -49,6 +50,11 @@ export function benchmarks(redisUrl: string, options: BenchOptions): Record<Benc
       `5. many boxes, one queue: the same backlog of ${boxes.jobs} mixed jobs drained by ${boxes.boxCounts.join(', ')} scheduler processes on one Redis, the ${boxes.gpus} GPUs split between them; Redis's CPU per job shows where it becomes the limit`,
       () => benchBoxes(redisUrl, boxes),
       boxesTable,
+    ),
+    isolation: section(
+      `6. isolation: one tenant sends the largest bodies it may (${isolation.concurrency} at once, ${isolation.durationS} s) while another times /healthz and a small submit, with every body checked on the event loop (as before the body-check pool) against the pool`,
+      () => benchIsolation(redisUrl, isolation),
+      isolationTable,
     ),
   };
 }

@@ -1,7 +1,8 @@
 // npm run bench: each figure measured in the same run as its baseline, printed as a markdown table
 // and written to bench/results/<date>.json. `-- --quick` for a run of about a minute; `-- --only
 // dispatch,packing` for some of the benchmarks; --duration/--connections/--rounds (submit),
-// --dispatch-jobs (dispatch), --backlog/--gpus/--limit (throughput, boxes) size them.
+// --dispatch-jobs (dispatch), --backlog/--gpus/--limit (throughput, boxes), --hostile-duration
+// (isolation, seconds) size them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';

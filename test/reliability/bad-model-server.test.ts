@@ -38,7 +38,7 @@ describe('a model server that hangs', () => {
     proxy.inject({ method: 'POST', path: CLASSIFY, fault: 'hang' });
     const done = await stack.waitForJob(await classify(), undefined, 45_000);
     expect(done, stack.logs()).toMatchObject({ status: 'failed', attempts: { made: 2 } });
-    expect(done.error).toEqual({ code: 'timed_out', message: `inference: the model server at ${proxy.url} did not answer within 2 s` });
+    expect(done.error).toEqual({ code: 'timed_out', message: `inference: the model server of default did not answer within 2 s` });
   });
 
   // The answer is in only once its body is: a body that stalls is a server that did not answer.
@@ -46,14 +46,14 @@ describe('a model server that hangs', () => {
     proxy.inject({ method: 'POST', path: CLASSIFY, fault: 'stall-body' });
     const done = await stack.waitForJob(await classify(), undefined, 45_000);
     expect(done, stack.logs()).toMatchObject({ status: 'failed', attempts: { made: 2 } });
-    expect(done.error).toEqual({ code: 'timed_out', message: `inference: the model server at ${proxy.url} did not answer within 2 s` });
+    expect(done.error).toEqual({ code: 'timed_out', message: `inference: the model server of default did not answer within 2 s` });
   });
 });
 
 describe('a model server that answers garbage', () => {
   const cases: Array<{ fault: Fault; code: string; message: string }> = [
-    { fault: 'not-json', code: 'worker_error', message: 'inference: the model server at PROXY sent a reply this scheduler cannot read' },
-    { fault: 'wrong-shape', code: 'worker_error', message: 'inference: the model server at PROXY sent a reply this scheduler cannot read' },
+    { fault: 'not-json', code: 'worker_error', message: 'inference: the model server of default sent a reply this scheduler cannot read' },
+    { fault: 'wrong-shape', code: 'worker_error', message: 'inference: the model server of default sent a reply this scheduler cannot read' },
     { fault: 'http-500', code: 'worker_error', message: 'inference: the model server failed (HTTP 500): HTTP 500' },
   ];
 
@@ -72,13 +72,13 @@ describe('a model server that dies mid-request', () => {
     const done = await stack.waitForJob(id, undefined, 30_000);
     expect(done, stack.logs()).toMatchObject({ status: 'succeeded', attempts: { made: 2 } });
     const [failed] = stack.scheduler.lines.filter((l) => l.jobId === id && l.msg === 'attempt failed; will retry');
-    expect(failed).toMatchObject({ code: 'worker_unavailable', reason: expect.stringMatching(new RegExp(`^inference: the model server at ${proxy.url} does not answer \\(.+\\)$`)) });
+    expect(failed).toMatchObject({ code: 'worker_unavailable', reason: expect.stringMatching(new RegExp(`^inference: the model server of default does not answer \\([A-Z_]+\\)$`)) });
   });
 
   it('and stays down: the job fails naming the stage', async () => {
     proxy.inject({ method: 'POST', path: CLASSIFY, fault: 'reset' });
     const done = await stack.waitForJob(await classify(), undefined, 30_000);
     expect(done, stack.logs()).toMatchObject({ status: 'failed', attempts: { made: 2 } });
-    expect(done.error).toEqual({ code: 'worker_unavailable', message: expect.stringMatching(new RegExp(`^inference: the model server at ${proxy.url} does not answer \\(.+\\)$`)) });
+    expect(done.error).toEqual({ code: 'worker_unavailable', message: expect.stringMatching(new RegExp(`^inference: the model server of default does not answer \\([A-Z_]+\\)$`)) });
   });
 });

@@ -237,7 +237,7 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
           { key: 'load', title: 'Solving', isNumber: true, value: (s) => s.running + ' of ' + s.slots },
           { key: 'problems', title: 'Takes', value: (s) => s.problems.join(', ') },
           { key: 'gpus', title: 'GPUs', value: (s) => (s.gpus.length > 0 ? s.gpus.join(', ') : 'CPU') },
-          { key: 'url', title: 'URL', value: (s) => s.url },
+          { key: 'url', title: 'URL', value: (s) => s.url ?? '(admins only)' },
         ],
         servers,
         'No solve servers are configured.',

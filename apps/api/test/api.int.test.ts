@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOX_CONTROL_CHANNEL, BoxDrainMark, CANCEL_CHANNEL, keys, type JobView } from '@gpuq/shared';
+import { BOX_CONTROL_CHANNEL, BoxDrainMark, CANCEL_CHANNEL, keys, type GpusView, type JobView } from '@gpuq/shared';
 import { Redis } from '@gpuq/runtime';
 import { CONTRACTS_LP } from '../../../test/fixtures/problems.js';
 import { waitFor } from '@gpuq/testkit';
@@ -45,6 +45,21 @@ describe('authentication', () => {
     const status = await app.inject({ method: 'GET', url: '/v1/system/status', headers: auth('admin') });
     expect(status.statusCode).toBe(200);
     expect(status.json()).toMatchObject({ version: '0.1.0', schedulers: [], queues: { solve: { waiting: expect.any(Number) } } });
+  });
+
+  it('shows the solve servers’ internal URLs to admins only', async () => {
+    const box = await buildTestApp();
+    try {
+      const server = { name: 'cuopt', url: 'http://10.0.4.17:5000', gpus: ['gpu0'], problems: ['lp'], slots: 1, running: 0, unavailableReason: null };
+      await publishBox(box.client, { boxId: 'box-u', kinds: ['solve'], unavailableKinds: {}, heldByKind: {}, gpus: [gpu('gpu0', 81_920)], solveServers: [server] });
+      const seen = async (who: 'acme' | 'admin') => (await box.inject({ method: 'GET', url: '/v1/gpus', headers: auth(who) })).json<GpusView>().boxes.find((b) => b.boxId === 'box-u')!;
+      const { url: _url, ...withoutUrl } = server;
+      expect((await seen('acme')).solveServers).toEqual([withoutUrl]);
+      expect(JSON.stringify(await seen('acme'))).not.toContain('10.0.4.17');
+      expect((await seen('admin')).solveServers).toEqual([server]);
+    } finally {
+      await box.close();
+    }
   });
 
   it('leaves health, readiness, metrics and the API docs open', async () => {

@@ -66,6 +66,12 @@ describe('the body-check pool', () => {
     expect(inThread.bodyHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('checks with the config as loaded, a cuOpt server with GPUs included', async () => {
+    const gpuBox = GpuqConfig.parse({ gpus: [{ id: 'gpu0', vramMb: 81_920 }], kinds: { solve: { servers: [{ name: 'cuopt', url: 'http://127.0.0.1:5000', gpus: ['gpu0'], problems: ['lp', 'milp', 'vrp'] }] } } });
+    pool = new BodyCheckPool(gpuBox, redisUrl, { ...gpuBox.api.bodyChecks, threads: 1, inlineMaxBytes: 1_024 });
+    expect(jobOf(await pool.check('acme', { type: 'job', body: chunksOf(mpsJob(2_000)), withHash: false })).need).toMatchObject({ type: 'server-slot' });
+  });
+
   it('refuses a bad large body with the same error and fields as a small one', async () => {
     const bad = mpsJob(20_000).replace('ENDATA', 'BOUNDS\\n UP bnd x3 -5\\n LO bnd x3 5\\nENDATA');
     pool = new BodyCheckPool(config, redisUrl, settings());

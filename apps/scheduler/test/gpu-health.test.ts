@@ -15,15 +15,15 @@ describe('GpuHealth', () => {
     const ledger = oneGpu();
     const restored = vi.fn();
     const health = new GpuHealth(ledger, 3, 60_000, restored);
-    health.recordOutcome('gpu0', 'a', 'boom');
-    health.recordOutcome('gpu0', 'b', 'boom');
-    health.recordOutcome('gpu0', 'c', undefined); // a success ends the streak
-    health.recordOutcome('gpu0', 'd', 'boom');
-    health.recordOutcome('gpu0', 'e', 'boom');
+    health.recordOutcome('gpu0', 'a', 'worker_error');
+    health.recordOutcome('gpu0', 'b', 'worker_error');
+    health.recordOutcome('gpu0', 'c', 'succeeded'); // a success ends the streak
+    health.recordOutcome('gpu0', 'd', 'worker_error');
+    health.recordOutcome('gpu0', 'e', 'worker_error');
     expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
-    health.recordOutcome('gpu0', 'f', 'CUDA error: an illegal memory access');
+    health.recordOutcome('gpu0', 'f', 'worker_error');
     expect(ledger.capacity('gpu0')!.drainedReason).toBe(
-      '3 different jobs failed in a row on it (last: CUDA error: an illegal memory access); it takes jobs again in 60 s',
+      '3 different jobs failed in a row on it with worker errors; it takes jobs again in 60 s',
     );
     vi.advanceTimersByTime(60_000);
     expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
@@ -34,14 +34,14 @@ describe('GpuHealth', () => {
   it('never drains a GPU for one job failing on every attempt, however often', () => {
     const ledger = oneGpu();
     const health = new GpuHealth(ledger, 3, 60_000, () => undefined);
-    for (let attempt = 0; attempt < 10; attempt++) health.recordOutcome('gpu0', 'poison', 'HTTP 500');
+    for (let attempt = 0; attempt < 10; attempt++) health.recordOutcome('gpu0', 'poison', 'worker_error');
     expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
     // Its failures still count once in a streak of different jobs.
-    health.recordOutcome('gpu0', 'b', 'HTTP 500');
-    health.recordOutcome('gpu0', 'poison', 'HTTP 500');
+    health.recordOutcome('gpu0', 'b', 'worker_error');
+    health.recordOutcome('gpu0', 'poison', 'worker_error');
     expect(ledger.capacity('gpu0')!.drainedReason).toBeUndefined();
-    health.recordOutcome('gpu0', 'c', 'HTTP 500');
-    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^3 different jobs failed in a row on it \(last: HTTP 500\)/);
+    health.recordOutcome('gpu0', 'c', 'worker_error');
+    expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^3 different jobs failed in a row on it with worker errors;/);
     health.close();
   });
 
@@ -49,7 +49,7 @@ describe('GpuHealth', () => {
     const ledger = oneGpu();
     const health = new GpuHealth(ledger, 1, 60_000, () => undefined);
     health.setDriverFault('gpu0', 'the driver reports [GPU requires reset]');
-    health.recordOutcome('gpu0', 'a', 'boom');
+    health.recordOutcome('gpu0', 'a', 'worker_error');
     expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^the driver reports \[GPU requires reset\]; 1 different jobs failed in a row/);
     health.setDriverFault('gpu0', undefined);
     expect(ledger.capacity('gpu0')!.drainedReason).toMatch(/^1 different jobs failed in a row/);

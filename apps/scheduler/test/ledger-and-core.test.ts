@@ -138,7 +138,7 @@ describe('no starvation', () => {
       { type: 'wait', job: { id: 'long' } },
     ]);
     const reason = (decisions[1] as { reason: string }).reason;
-    expect(reason).toBe('fits on gpu0, but it is reserved for big and this job (up to 60 min) could delay it');
+    expect(reason).toBe('fits on gpu0, but it is reserved for a job that has waited longer and this job (up to 60 min) could delay it');
     expect((decisions[0] as { reason: string }).reason).toMatch(/^needs 8000 MiB; largest free is 6000 MiB on gpu0; waiting 6 min, so gpu0 is reserved for it/);
   });
 

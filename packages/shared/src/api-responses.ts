@@ -8,6 +8,12 @@ import { JobStatus, JobView } from './job.js';
 export const JobPage = z.object({ jobs: z.array(JobView), nextCursor: z.string().nullable() });
 export type JobPage = z.infer<typeof JobPage>;
 
+/** A solve server in GET /v1/gpus: its URL is the operator's, shown to admins only. */
+export const SolveServerView = SolveServerState.extend({
+  url: z.string().optional().describe('Where the scheduler reaches it; admins only.'),
+});
+export type SolveServerView = z.infer<typeof SolveServerView>;
+
 /** A box in GET /v1/gpus: its published inventory, less what only the scheduler needs. */
 export const GpuBox = z.object({
   boxId: z.string(),
@@ -15,7 +21,7 @@ export const GpuBox = z.object({
   updatedAt: z.number().int(),
   kinds: z.array(z.string()),
   gpus: z.array(GpuState),
-  solveServers: z.array(SolveServerState).describe("The box's solve servers: what each takes, its slots, its load, and why it takes no jobs, if it does not."),
+  solveServers: z.array(SolveServerView).describe("The box's solve servers: what each takes, its slots, its load, and why it takes no jobs, if it does not."),
   drainedReason: z.string().nullable().default(null).describe('Why an admin drained the box (it finishes what it runs and takes nothing new), or null (added in 0.3).'),
 });
 export type GpuBox = z.infer<typeof GpuBox>;

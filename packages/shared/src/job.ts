@@ -56,7 +56,7 @@ const envelope = {
   labels: Labels.optional(),
   webhook: z
     .strictObject({
-      url: z.url({ protocol: /^https?$/ }).max(2_048).describe('Called with a signed POST when the job ends. Its host must be allowed in config.'),
+      url: z.url({ protocol: /^https?$/ }).max(2_048).describe('Called with a signed POST when the job ends. Its host and port must be allowed in config (api.webhooks.allowedHosts; no port there: 443 and 80 only), and a name must resolve to public addresses.'),
     })
     .optional(),
 };
@@ -195,7 +195,10 @@ export const JobView = z.object({
   startedAt: z.number().int().nullable().describe('When the current or last attempt was dispatched, epoch ms.'),
   finishedAt: z.number().int().nullable(),
   placement: Placement.nullable(),
-  pendingReason: z.string().nullable().describe('While queued: why the job is not running yet, in plain words.'),
+  pendingReason: z
+    .string()
+    .nullable()
+    .describe("While queued: why the job is not running yet, in plain words. It says what blocks (VRAM, a drained GPU, a server that is down, a job that has waited longer) and how many jobs are ahead, of every tenant, as a number only: never another tenant's job, its id or its failure."),
   queuePosition: z.number().int().nullable().describe('While queued: how many jobs will be placed before it (0: it is next).'),
   progress: z.unknown().nullable(),
   result: z.unknown().nullable(),

@@ -6,14 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { GpuqConfig, keys } from '@gpuq/shared';
+import { keys, type GpuqConfig } from '@gpuq/shared';
 import { createRedis, type Redis } from '@gpuq/runtime';
 import { runBodyTask, type BodyOutcome, type BodyTask, type BodyTaskValue } from './body-tasks.js';
 import type { CheckedJob } from './checked-job.js';
 
 export interface BodyCheckThreadData {
-  /** The config as loaded (JSON): the same limits and servers the request's thread checks with. */
-  config: unknown;
+  /**
+   * The config as the requests' thread parsed it (a structured clone), used as it is: parsing a
+   * parsed config again is not the same (defaults it filled in, such as a cuOpt server's slots,
+   * then conflict with what it was given).
+   */
+  config: GpuqConfig;
   /** Where to stage checked inputs; absent: they go back as bytes. */
   redisUrl?: string;
 }
@@ -28,7 +32,7 @@ const BODY_CHECK_NICE = 10;
 export const STAGED_INPUT_TTL_S = 600;
 
 const data = workerData as BodyCheckThreadData;
-const config = GpuqConfig.parse(data.config);
+const config = data.config;
 // Checks yield the CPU to the requests' thread: on Linux a thread has its own nice value, so this
 // thread runs below the requests' thread (elsewhere the value may be the process's: not set).
 if (process.platform === 'linux') setPriority(0, BODY_CHECK_NICE);

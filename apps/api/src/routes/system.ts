@@ -19,9 +19,21 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
         response: { 200: GpusView, ...errorResponses(401, 429, 503) },
       },
     },
-    async () => {
+    async (request) => {
       const state = await readBoxStates(app.redis);
-      return { boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers, drainedReason }) => ({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers, drainedReason })) };
+      const canSeeUrls = request.principal.isAdmin;
+      return {
+        boxes: state.inventories.map(({ boxId, schedulerId, updatedAt, kinds, gpus, solveServers, drainedReason }) => ({
+          boxId,
+          schedulerId,
+          updatedAt,
+          kinds,
+          gpus,
+          // Internal addresses are the operator's: a tenant sees what a server takes and how busy it is.
+          solveServers: canSeeUrls ? solveServers : solveServers.map(({ url: _url, ...server }) => server),
+          drainedReason,
+        })),
+      };
     },
   );
 

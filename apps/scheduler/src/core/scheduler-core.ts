@@ -127,7 +127,7 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
       return { type: 'dispatch', job, reservation };
     }
     const capacities = [...allCapacities.values()].filter((g) => !allowed || allowed.has(g.id));
-    let reason = isLineBlocked ? placement.reason : this.whyWaiting(job, capacities, timelines, now);
+    let reason = isLineBlocked ? placement.reason : this.whyWaiting(job, capacities);
     let reservedFor: FutureReservation | undefined;
     if (isStarving) {
       reservedFor = this.reserveFuture(job, capacities.filter((g) => g.drainedReason === undefined).map((g) => g.id), timelines, now);
@@ -162,11 +162,11 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
   }
 
   /** The reason from VRAM, limits and draining; or, when only a reservation is in the way, that. */
-  private whyWaiting(job: T, capacities: GpuCapacity[], timelines: GpuTimelines, now: number): string {
+  private whyWaiting(job: T, capacities: GpuCapacity[]): string {
     const ignoringReservations = place(capacities, job.vramMb, { policy: this.options.packing, maxJobsPerGpu: this.options.maxJobsPerGpu });
     if (!ignoringReservations.ok) return ignoringReservations.reason;
-    const holder = timelines.get(ignoringReservations.gpu)!.intervals.find((iv) => iv.reservedFor && iv.start >= now)?.reservedFor;
-    return `fits on ${this.labelOf(ignoringReservations.gpu)}, but it is reserved for ${holder ?? 'a job that has waited longer'} and this job (up to ${minutes(job.runBoundMs)}) could delay it`;
+    // Never the holder's id: it may be another tenant's job, and this reason is shown to this job's tenant.
+    return `fits on ${this.labelOf(ignoringReservations.gpu)}, but it is reserved for a job that has waited longer and this job (up to ${minutes(job.runBoundMs)}) could delay it`;
   }
 
   private reserveFuture(job: T, gpuIds: string[], timelines: GpuTimelines, now: number): FutureReservation | undefined {

@@ -28,17 +28,19 @@ export class GpuHealth {
   /**
    * An attempt of job `jobId` ended on `gpu`: a worker failure adds the job to the device's streak
    * (a job already in it adds nothing); a success ends the streak. The device is drained once
-   * `drainAfterFailures` different jobs failed on it in a row.
+   * `drainAfterFailures` different jobs failed on it in a row. The reason quotes no failure: those
+   * are other tenants' jobs, and every tenant whose job waits for the GPU reads the reason (the
+   * scheduler's log has each failure).
    */
-  recordOutcome(gpu: string, jobId: string, failure: string | undefined): void {
-    if (failure === undefined) {
+  recordOutcome(gpu: string, jobId: string, outcome: 'succeeded' | 'worker_error'): void {
+    if (outcome === 'succeeded') {
       this.streaks.delete(gpu);
       return;
     }
     const streak = this.streaks.get(gpu) ?? new Set<string>();
     this.streaks.set(gpu, streak.add(jobId));
     if (streak.size < this.drainAfterFailures || this.reasons.get(gpu)?.has('failures')) return;
-    const why = `${streak.size} different jobs failed in a row on it (last: ${failure}); it takes jobs again in ${Math.round(this.cooldownMs / 1000)} s`;
+    const why = `${streak.size} different jobs failed in a row on it with worker errors; it takes jobs again in ${Math.round(this.cooldownMs / 1000)} s`;
     this.set(gpu, 'failures', why);
     clearTimeout(this.cooldowns.get(gpu));
     this.cooldowns.set(

@@ -108,7 +108,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
       default: {
         const failure = err instanceof JobFailure ? err : new JobFailure('internal', `the executor failed unexpectedly: ${(err as Error).message}`, true);
         // Only failures of different jobs drain the device: one job failing every attempt is about that job.
-        if (failure.code === 'worker_error') health.recordOutcome(reservation.gpu, held.id, failure.message);
+        if (failure.code === 'worker_error') health.recordOutcome(reservation.gpu, held.id, 'worker_error');
         if (failure.needsMoreVram) {
           await failOutOfMemory(services, held, reservation, failure, log, spent);
           return 'finished';
@@ -126,7 +126,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
     log.warn('finished after this scheduler lost its lease; leaving the result to the active one');
     return 'handed-over';
   }
-  health.recordOutcome(reservation.gpu, held.id, undefined);
+  health.recordOutcome(reservation.gpu, held.id, 'succeeded');
   const spent: Spent = { seconds: ((gpuEndedAt ?? Date.now()) - startedAt) / 1000, onCpu: isOnCpu(attempt) };
   const seconds = await records.ended(held.id, { finishedAt: Date.now(), spent }).catch((err: unknown) => void log.warn({ err }, 'could not record the end'));
   const queue = queueOf(services, held.kind);

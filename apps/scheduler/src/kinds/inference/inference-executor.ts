@@ -63,14 +63,17 @@ export class InferenceExecutor implements Executor {
       text = await response.body.text();
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      if (stageTimeout.aborted) throw new JobFailure('timed_out', `inference: the model server at ${model.url} did not answer within ${timeoutS} s`, true);
-      const cause = (err as Error & { cause?: Error }).cause;
-      throw new JobFailure('worker_unavailable', `inference: the model server at ${model.url} does not answer (${cause?.message ?? (err as Error).message})`, true);
+      if (stageTimeout.aborted) throw new JobFailure('timed_out', `inference: the model server of ${input.model} did not answer within ${timeoutS} s`, true);
+      // The error's code, not its message: the message names the server's address, which is the
+      // operator's to know, not the tenant's (the scheduler's log has it).
+      const failure = err as Error & { code?: string; cause?: Error & { code?: string } };
+      this.log.warn({ url, err: failure.cause ?? failure }, 'the model server does not answer');
+      throw new JobFailure('worker_unavailable', `inference: the model server of ${input.model} does not answer (${failure.cause?.code ?? failure.code ?? failure.name})`, true);
     }
     const body = parseJson(text);
     if (response.statusCode === 200) {
       const reply = modelServer.ClassifyReply.safeParse(body);
-      if (!reply.success) throw new JobFailure('worker_error', `inference: the model server at ${model.url} sent a reply this scheduler cannot read`, true);
+      if (!reply.success) throw new JobFailure('worker_error', `inference: the model server of ${input.model} sent a reply this scheduler cannot read`, true);
       if (reply.data.predictions.length !== prepared.length) {
         throw new JobFailure('worker_error', `inference: the model server returned ${reply.data.predictions.length} predictions for ${prepared.length} texts`, true);
       }
@@ -82,9 +85,9 @@ export class InferenceExecutor implements Executor {
       case 413:
         throw new JobFailure('invalid_input', `inference: the model server rejected the texts: ${message}`, false);
       case 404:
-        throw new JobFailure('worker_error', `inference: the model server at ${model.url} does not serve this model: ${message}`, false);
+        throw new JobFailure('worker_error', `inference: the model server of ${input.model} does not serve this model: ${message}`, false);
       case 503:
-        throw new JobFailure('worker_unavailable', `inference: the model server at ${model.url} is not ready: ${message}`, true);
+        throw new JobFailure('worker_unavailable', `inference: the model server of ${input.model} is not ready: ${message}`, true);
       default:
         throw new JobFailure('worker_error', `inference: the model server failed (HTTP ${response.statusCode}): ${message}`, true);
     }

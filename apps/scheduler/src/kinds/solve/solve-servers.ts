@@ -108,9 +108,11 @@ async function probe(server: SolveServerConfig): Promise<string | undefined> {
     } catch {
       // not JSON: keep the text
     }
-    return `${server.url} answers its health check with HTTP ${response.statusCode}${detail ? `: ${detail}` : ''}`;
+    return `its health check answers HTTP ${response.statusCode}${detail ? `: ${detail}` : ''}`;
   } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause;
-    return `${server.url} does not answer (${cause?.message ?? (err as Error).message})`;
+    // A code, not the message: the message names the server's address, and this reason reaches
+    // every tenant's pending jobs (the log line above has the URL).
+    const failure = err as Error & { code?: string; cause?: Error & { code?: string } };
+    return `it does not answer its health check (${failure.cause?.code ?? failure.code ?? failure.name})`;
   }
 }
