@@ -4,7 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InferenceResult, JobView } from '@gpuq/shared';
+import { bullmqKey, type InferenceResult, type JobView } from '@gpuq/shared';
+import { createRedis } from '@gpuq/runtime';
 import { waitFor } from '@gpuq/testkit';
 import { marketSplitMilp } from './fixtures/problems.js';
 import { Stack } from './helpers/stack.js';
@@ -111,6 +112,10 @@ describe('an inference job', () => {
     expect(done.error).toEqual({ code: 'invalid_input', message: 'preprocess: texts[1] is empty once cleaned (it holds only markup, links or control characters)' });
     expect(done.cost.stages.map((s) => s.name)).toEqual(['preprocess']);
     expect(done.cost.gpuSeconds).toBe(0);
+    // What BullMQ keeps as its "stack trace" (bull-board shows it): the code and the reason, not the scheduler's frames.
+    const redis = createRedis(stack.redisUrl, 'test');
+    const stacktrace = await redis.hget(bullmqKey('inference', done.id), 'stacktrace').finally(() => redis.quit());
+    expect(JSON.parse(stacktrace!)).toEqual([`invalid_input: ${done.error!.message}`]);
   });
 
   it('fails in the inference stage when the model server is down, saying so', async () => {

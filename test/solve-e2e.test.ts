@@ -1,7 +1,7 @@
 // An LP or MILP submitted over REST goes API → Redis → scheduler → solver-cpu and back, as real
 // processes over real HTTP, and comes out with the status and objective worked out by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { cuopt, JobView } from '@gpuq/shared';
+import type { cuopt, JobView, SystemStatus } from '@gpuq/shared';
 import { CONTRACTS_LP, INFEASIBLE_LP, SMALL_MILP, UNBOUNDED_LP, marketSplitMilp } from './fixtures/problems.js';
 import { Stack } from './helpers/stack.js';
 import { waitFor } from '@gpuq/testkit';
@@ -130,6 +130,9 @@ describe('VRAM packing end to end', () => {
     const first = await stack.job(jobs[0]!.id);
     expect(first.queuePosition).toBe(0);
     expect(first.pendingReason).toMatch(why(0));
+    // The system status counts as the job views do: four queued, one running.
+    const status = await stack.request<SystemStatus>('GET', '/v1/system/status');
+    expect(status.body.queues.solve).toMatchObject({ queued: 4, running: 1 });
     await stack.cancel(blocker.id);
     for (const job of jobs) expect((await stack.waitForJob(job.id)).status).toBe('succeeded');
   });

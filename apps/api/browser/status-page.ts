@@ -256,8 +256,8 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
         'Jobs by kind',
         [
           { key: 'kind', title: 'Kind', value: (q) => q.kind },
-          { key: 'waiting', title: 'Waiting', isNumber: true, value: (q) => q.waiting },
-          { key: 'active', title: 'Running or held', isNumber: true, value: (q) => q.active },
+          { key: 'queued', title: 'Queued', isNumber: true, value: (q) => q.queued },
+          { key: 'running', title: 'Running', isNumber: true, value: (q) => q.running },
           { key: 'delayed', title: 'Retrying later', isNumber: true, value: (q) => q.delayed },
           { key: 'failed', title: 'Failed', isNumber: true, value: (q) => q.failed },
           { key: 'completed', title: 'Succeeded', isNumber: true, value: (q) => q.completed },

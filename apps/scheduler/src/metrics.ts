@@ -16,7 +16,7 @@ export function createSchedulerMetrics() {
     queueDepth: metric(
       new Gauge({
         name: 'gpuq_queue_depth',
-        help: 'Jobs waiting in the queue, not yet fetched by a scheduler',
+        help: "Queued jobs, as the API counts them: in Redis, no box has them yet (state waiting, prioritized, delayed: the same for every box, take the max), and held by this box's scheduler, waiting for a GPU (state held: sum it over boxes)",
         labelNames: ['kind', 'state'],
         registers: [registry],
         async collect() {

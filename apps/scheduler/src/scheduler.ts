@@ -195,7 +195,8 @@ export class Scheduler {
     services.metrics.isActive.set(1);
     services.metrics.setQueueDepthSource(async () => {
       const depths = await Promise.all([...queues].map(async ([kind, queue]) => [kind, await queue.depth()] as const));
-      return depths.flatMap(([kind, depth]) => Object.entries(depth).map(([state, jobs]) => ({ kind, state, jobs })));
+      // Held jobs are queued too (BullMQ counts them active): this box's own, waiting for a GPU.
+      return depths.flatMap(([kind, depth]) => [...Object.entries(depth).map(([state, jobs]) => ({ kind, state, jobs })), { kind, state: 'held', jobs: services.core.window.countOf(kind) }]);
     });
     this.requestPlan();
     this.publisher.request();

@@ -34,7 +34,24 @@ export type GpusView = z.infer<typeof GpusView>;
 export const SystemStatus = z.object({
   version: z.string(),
   schedulers: z.array(z.object({ id: z.string(), boxId: z.string(), role: SchedulerRole, heartbeatAt: z.number().int(), isAlive: z.boolean() })),
-  queues: z.record(z.string(), z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), completed: z.number().int(), failed: z.number().int() })),
+  /**
+   * Per kind, jobs by the states the API shows: queued (waiting for a box, or held by one while it
+   * waits for a GPU), running, retrying later, succeeded, failed. `waiting` and `active` are
+   * BullMQ's own counts (BullMQ's active is held + running), kept for 0.3's readers.
+   */
+  queues: z.record(
+    z.string(),
+    z.object({
+      queued: z.number().int().describe('waiting for a box, plus held by one (waiting for a GPU): the jobs whose status is queued'),
+      held: z.number().int().describe('of the queued, those a box has taken, waiting there for a GPU (as the boxes last published)'),
+      running: z.number().int(),
+      waiting: z.number().int().describe("BullMQ's waiting: no box has them yet"),
+      active: z.number().int().describe("BullMQ's active: held and running"),
+      delayed: z.number().int().describe('failed an attempt, retried after a backoff'),
+      completed: z.number().int(),
+      failed: z.number().int(),
+    }),
+  ),
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 

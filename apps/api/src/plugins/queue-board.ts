@@ -13,6 +13,10 @@ import { sendError } from './error-handler.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
+/** How bull-board's view maps to gpuq's job states. */
+export const BULLMQ_STATES_NOTE =
+  "BullMQ's view. Active = taken by a box: held there waiting for a GPU (gpuq: queued) or running; the job's run record says which (GET /v1/jobs/:id, /ui). Priority is BullMQ's: 101 − gpuq's priority (gpuq 50 shows as 51; lower runs first).";
+
 export interface QueueBoardOptions {
   keys: KeyRing;
 }
@@ -21,7 +25,8 @@ export const queueBoardPlugin: FastifyPluginAsync<QueueBoardOptions> = async (ap
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
-    queues: [...app.queues.values()].map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
+    // BullMQ's states are not gpuq's: say so on every queue, so no operator is misled.
+    queues: [...app.queues.values()].map((queue) => new BullMQAdapter(queue, { readOnlyMode: true, description: BULLMQ_STATES_NOTE })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'gpuq queues' } },
   });

@@ -53,9 +53,16 @@ export const systemRoutes: FastifyPluginAsync = async (fastify) => {
       const queues: SystemStatus['queues'] = {};
       for (const kind of KINDS) {
         const counts = await app.queues.get(kind)!.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+        const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+        const active = counts.active ?? 0;
+        // Held is what the boxes last published (every 200 ms at most): never more than BullMQ's active.
+        const held = Math.min(active, state.inventories.reduce((sum, inventory) => sum + (inventory.heldByKind[kind] ?? 0), 0));
         queues[kind] = {
-          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
-          active: counts.active ?? 0,
+          queued: waiting + held,
+          held,
+          running: active - held,
+          waiting,
+          active,
           delayed: counts.delayed ?? 0,
           completed: counts.completed ?? 0,
           failed: counts.failed ?? 0,

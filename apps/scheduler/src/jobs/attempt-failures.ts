@@ -26,6 +26,10 @@ export async function failAttempt(services: FailureServices, held: FailingJob, f
     .ended(held.id, { finishedAt: Date.now(), error: { code: failure.code, message: failure.message }, ...(spent ? { spent } : {}) })
     .catch((err: unknown) => void log.warn({ err }, 'could not record the failure'));
   const error = failure.isRetryable ? new Error(failure.message) : new UnrecoverableError(failure.message);
+  // BullMQ keeps the error's stack with the job (bull-board shows it): this function's frames say
+  // nothing of the job, and to a user whose input was refused they read as a crash. The code and
+  // message instead; a bug's own stack is in the scheduler's log.
+  error.stack = `${failure.code}: ${failure.message}`;
   const isRecorded = await queueOf(services, held.kind).fail(job, held.token, error);
   await records.notify(held.id).catch(() => undefined);
   if (isRecorded && !willRetry) await webhooks.jobEnded(held.id, held.data?.webhookUrl);
