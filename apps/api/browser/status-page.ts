@@ -259,7 +259,7 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
           { key: 'queued', title: 'Queued', isNumber: true, value: (q) => q.queued },
           { key: 'running', title: 'Running', isNumber: true, value: (q) => q.running },
           { key: 'delayed', title: 'Retrying later', isNumber: true, value: (q) => q.delayed },
-          { key: 'failed', title: 'Failed', isNumber: true, value: (q) => q.failed },
+          { key: 'failed', title: 'Failed or cancelled', isNumber: true, value: (q) => q.failed },
           { key: 'completed', title: 'Succeeded', isNumber: true, value: (q) => q.completed },
         ],
         kinds,
@@ -288,15 +288,16 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
   function renderFailures(failures: readonly JobView[]) {
     byId('failure-list').replaceChildren(
       table(
-        'The last ' + plural(failures.length, 'failed job') + ', newest first',
+        'The last ' + plural(failures.length, 'failed or cancelled job') + ', newest first',
         [
-          { key: 'at', title: 'Failed at', value: (j) => (j.finishedAt ? clock(j.finishedAt) : '?') },
+          { key: 'at', title: 'Ended at', value: (j) => (j.finishedAt ? clock(j.finishedAt) : '?') },
+          { key: 'status', title: 'Status', value: (j) => j.status },
           ...jobColumns,
           { key: 'code', title: 'Error', className: 'id', value: (j) => (j.error ? j.error.code : '') },
           { key: 'message', title: 'Message', value: (j) => (j.error ? j.error.message : '') },
         ],
         failures,
-        'No failed jobs.',
+        'No failed or cancelled jobs.',
         (j) => ({ 'data-job': j.id }),
       ),
     );

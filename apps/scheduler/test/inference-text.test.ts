@@ -44,7 +44,7 @@ describe('postprocess', () => {
     expect(result.summary).toEqual({
       texts: 3,
       labels: { NEGATIVE: 1, POSITIVE: 2 },
-      majority: { label: 'POSITIVE', share: 0.6667 },
+      majority: { label: 'POSITIVE', share: 0.6667, tiedWith: [] },
       confidence: { mean: 0.7208, min: 0.55, max: 0.9, lowConfidenceTexts: 1 },
       words: 9,
       sentences: 4,
@@ -54,6 +54,11 @@ describe('postprocess', () => {
 
   it('counts every label of the model, even one no text got', () => {
     expect(postprocessPredictions(reply([['NEGATIVE', 0.8], ['NEGATIVE', 0.9], ['NEGATIVE', 0.7]]), prepared, 0.6).summary.labels).toEqual({ NEGATIVE: 3, POSITIVE: 0 });
+  });
+
+  it('says so when labels tie for the majority', () => {
+    const two = prepared.slice(0, 2);
+    expect(postprocessPredictions(reply([['POSITIVE', 0.9], ['NEGATIVE', 0.8]]), two, 0.6).summary.majority).toEqual({ label: 'NEGATIVE', share: 0.5, tiedWith: ['POSITIVE'] });
   });
 
   it('refuses a reply with a prediction missing', () => {

@@ -39,6 +39,11 @@ describe('input files', () => {
     expect(() => requestOfDocument('fold', whole, 'job.yaml', 'submit')).toThrow('job.yaml is a solve request, not fold');
   });
 
+  it('takes a plain list of texts as an inference input', () => {
+    expect(requestOfDocument('inference', ['Good.', 'Bad.'], 'texts.json', 'submit')).toEqual({ kind: 'inference', input: { texts: ['Good.', 'Bad.'] } });
+    expect(requestOfDocument('inference', { texts: ['Good.'], model: 'default' }, 'texts.json', 'submit')).toEqual({ kind: 'inference', input: { texts: ['Good.'], model: 'default' } });
+  });
+
   it('reads a Boltz YAML’s alignment and template paths relative to it, leaving "empty" and inline text alone', async () => {
     writeFileSync(join(dir, 'a.a3m'), '>A\nMVTPEG\n');
     writeFileSync(join(dir, 't.cif'), 'data_t\n_cell.length_a 1\n');

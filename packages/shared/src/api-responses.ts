@@ -59,7 +59,7 @@ export type SystemStatus = z.infer<typeof SystemStatus>;
 export const QueueOverview = z.object({
   running: z.array(JobView).describe('Jobs running now, oldest first. Results are left out.'),
   queued: z.array(JobView).describe('The next jobs of each kind to be placed, in the order they will be, each with its pending reason.'),
-  recentFailures: z.array(JobView).describe('The last jobs that failed, newest first.'),
+  recentFailures: z.array(JobView).describe('The last jobs that failed or were cancelled, newest first (each with its status).'),
 });
 export type QueueOverview = z.infer<typeof QueueOverview>;
 

@@ -97,6 +97,9 @@ function placementOf(run: RunRecord): JobView['placement'] {
   return { gpu: gpus.length === 1 ? gpus[0]! : null, vramMb: 0, server: run.server, ...box };
 }
 
+/** Dollars to the billionth: what is meant, without float noise (0.20500000000000002). */
+const toNanoUsd = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
 function costOf(run: RunRecord, status: JobStatus, context: ViewContext): Cost {
   const rates = context.rates ?? DEFAULT_COSTS;
   // The attempt that is running now counts up to this moment.
@@ -114,10 +117,10 @@ function costOf(run: RunRecord, status: JobStatus, context: ViewContext): Cost {
       seconds: stage.seconds,
       gpuSeconds: onGpu ? stage.seconds : 0,
       cpuSeconds: onGpu ? 0 : stage.seconds,
-      usd: stage.seconds * (onGpu ? rates.gpuSecondUsd : rates.cpuSecondUsd),
+      usd: toNanoUsd(stage.seconds * (onGpu ? rates.gpuSecondUsd : rates.cpuSecondUsd)),
     };
   });
-  return { gpuSeconds, cpuSeconds, usd: gpuSeconds * rates.gpuSecondUsd + cpuSeconds * rates.cpuSecondUsd, stages };
+  return { gpuSeconds, cpuSeconds, usd: toNanoUsd(gpuSeconds * rates.gpuSecondUsd + cpuSeconds * rates.cpuSecondUsd), stages };
 }
 
 export function toJobView(job: QueuedJobFacts, run: RunRecord, context: ViewContext = {}): JobView {
@@ -134,7 +137,8 @@ export function toJobView(job: QueuedJobFacts, run: RunRecord, context: ViewCont
     labels: job.data.labels,
     resources: { vramMb: job.data.requestedVramMb ?? null },
     timeoutSeconds: job.data.timeoutSeconds,
-    attempts: { made: job.attemptsMade, max: job.data.maxAttempts },
+    // BullMQ counts attempts once they end: the one running now is made too.
+    attempts: { made: job.attemptsMade + (status === 'running' ? 1 : 0), max: job.data.maxAttempts },
     createdAt: job.data.submittedAt,
     startedAt: run.startedAt ?? null,
     finishedAt: isFinished ? (cancelledBeforeFetch ? (context.cancelRequestedAt ?? null) : (job.finishedOn ?? run.finishedAt ?? null)) : null,

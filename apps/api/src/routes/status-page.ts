@@ -71,7 +71,8 @@ export const statusPageRoutes: FastifyPluginAsync = async (fastify) => {
         return {
           running: active.filter((v) => v.status === 'running'),
           queued: queued.slice(0, QUEUED_SHOWN_PER_KIND),
-          failed: failed.filter((v) => v.status === 'failed'),
+          // BullMQ's failed holds the cancelled too: both are listed, each with its status.
+          failed: failed.filter((v) => v.status === 'failed' || v.status === 'cancelled'),
         };
       }),
     );

@@ -57,7 +57,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     </section>
 
     <section id="failures" aria-labelledby="failures-title">
-      <h2 id="failures-title">Recent failures</h2>
+      <h2 id="failures-title">Recent failures and cancels</h2>
       <div id="failure-list"></div>
     </section>
 

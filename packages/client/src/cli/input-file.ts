@@ -52,6 +52,8 @@ export function requestOfDocument(kind: string, document: unknown, name: string,
     if (document.kind !== kind) throw new UsageError(`${name} is a ${String(document.kind)} request, not ${kind}`, command);
     return { ...document };
   }
+  // Texts to classify, as a plain list: the inference input they stand for.
+  if (kind === 'inference' && Array.isArray(document) && document.every((text) => typeof text === 'string')) return { kind, input: { texts: document } };
   return { kind, input: document };
 }
 

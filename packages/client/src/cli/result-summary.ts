@@ -66,7 +66,11 @@ function summarizeInference(result: Record<string, unknown>): SummaryLine[] {
   if (!summary) return [];
   const lines: SummaryLine[] = [];
   if (isRecord(summary.labels)) lines.push(['labels', Object.entries(summary.labels).map(([label, n]) => `${label} ${String(n)}`).join(', ')]);
-  if (isRecord(summary.majority)) lines.push(['majority', `${String(summary.majority.label)} (${formatNumber(Number(summary.majority.share) * 100)}%)`]);
+  if (isRecord(summary.majority)) {
+    const share = `${formatNumber(Number(summary.majority.share) * 100)}%`;
+    const tied = Array.isArray(summary.majority.tiedWith) ? summary.majority.tiedWith.map(String) : [];
+    lines.push(tied.length > 0 ? ['majority', `none: a tie of ${[String(summary.majority.label), ...tied].join(', ')} (${share} each)`] : ['majority', `${String(summary.majority.label)} (${share})`]);
+  }
   if (isRecord(summary.confidence)) {
     const mean = numberText(summary.confidence.mean);
     if (mean) lines.push(['mean confidence', mean]);

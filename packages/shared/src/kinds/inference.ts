@@ -50,8 +50,11 @@ export const InferenceResult = z.object({
     texts: z.number().int(),
     /** Texts per label. */
     labels: z.record(z.string(), z.number().int()),
-    /** The label most texts got (ties: the first in label order), and its share. */
-    majority: z.object({ label: z.string(), share: z.number() }),
+    /**
+     * The label most texts got, and its share. On a tie, the first in label order, and `tiedWith`
+     * the others as many texts got (added after 0.3: absent from older results).
+     */
+    majority: z.object({ label: z.string(), share: z.number(), tiedWith: z.array(z.string()).default([]) }),
     confidence: z.object({ mean: z.number(), min: z.number(), max: z.number(), lowConfidenceTexts: z.number().int() }),
     words: z.number().int(),
     sentences: z.number().int(),

@@ -60,6 +60,7 @@ export function postprocessPredictions(reply: modelServer.ClassifyReply, prepare
   for (const label of Object.keys(reply.predictions[0]?.scores ?? {}).sort()) labels[label] = 0;
   for (const p of predictions) labels[p.label] = (labels[p.label] ?? 0) + 1;
   const [majorityLabel, majorityCount] = Object.entries(labels).reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+  const tiedWith = Object.keys(labels).filter((label) => label !== majorityLabel && labels[label] === majorityCount);
   const scores = predictions.map((p) => p.score);
   return {
     model: reply.model,
@@ -69,7 +70,7 @@ export function postprocessPredictions(reply: modelServer.ClassifyReply, prepare
     summary: {
       texts: predictions.length,
       labels,
-      majority: { label: majorityLabel, share: round(majorityCount / predictions.length) },
+      majority: { label: majorityLabel, share: round(majorityCount / predictions.length), tiedWith },
       confidence: {
         mean: round(scores.reduce((a, b) => a + b, 0) / scores.length),
         min: Math.min(...scores),
