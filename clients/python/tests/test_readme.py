@@ -17,6 +17,8 @@ from support import FakeApi, Reply, job_view, sse
 from test_parsing import FOLD_RESULT
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+# The repository's README shows some of them again: those must be these, word for word.
+PROJECT_README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def examples() -> List[str]:
@@ -42,6 +44,14 @@ class OfflineReadmeTest(unittest.TestCase):
         self.assertGreaterEqual(len(examples()), 4)
         for code in examples():
             compile(code, str(README), "exec")
+
+    @unittest.skipUnless(PROJECT_README.exists(), "not in the gpuq repository")
+    def test_the_project_readme_shows_only_these_examples(self) -> None:
+        found = re.findall(r"```python\n(.*?)```", PROJECT_README.read_text(encoding="utf-8"), re.S)
+        shown = [code for code in found if code.startswith("import gpuq\n")]
+        self.assertGreaterEqual(len(shown), 3)
+        for code in shown:
+            self.assertIn(code, examples(), "an example in the project README that clients/python/README.md does not have (and so no test runs)")
 
     def test_the_fold_example_runs_against_an_api_that_answers_a_fold(self) -> None:
         job_id = "fold_01kc0000000000000000000000"
