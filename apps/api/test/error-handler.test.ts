@@ -40,4 +40,12 @@ describe('the error handler', () => {
     expect((await app.inject({ method: 'GET', url: '/boom' })).json()).toEqual({ error: { code: 'redis_unavailable', message: 'The job store is unreachable; try again shortly.' } });
     expect(await app.apiMetrics.registry.getSingleMetricAsString('gpuq_api_errors_total')).toContain('gpuq_api_errors_total{code="redis_unavailable"} 1');
   });
+
+  it('says Retry-After on every 429, a default one where the error names no window', async () => {
+    const app = await appThrowing(new ApiError('too_many_large_requests'));
+    const response = await app.inject({ method: 'GET', url: '/boom' });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json<{ error: { code: string } }>().error.code).toBe('too_many_large_requests');
+  });
 });

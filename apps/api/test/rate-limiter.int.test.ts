@@ -12,7 +12,7 @@ describe('RateLimiter', () => {
       const decisions = [];
       for (let i = 0; i < 8; i++) decisions.push((await (i % 2 ? b : a).check('acme', 5)).isAllowed);
       expect(decisions).toEqual([true, true, true, true, true, false, false, false]);
-      expect(await a.check('acme', 5)).toEqual({ isAllowed: false, retryAfterS: 60 });
+      expect(await a.check('acme', 5)).toEqual({ isAllowed: false, limit: 5, remaining: 0, resetS: 60 });
       expect((await a.check('globex', 5)).isAllowed).toBe(true);
     } finally {
       a.close();
@@ -42,7 +42,7 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter(redis, () => t);
     try {
       expect((await limiter.check('acme', 1)).isAllowed).toBe(true);
-      expect(await limiter.check('acme', 1)).toEqual({ isAllowed: false, retryAfterS: 1 });
+      expect(await limiter.check('acme', 1)).toEqual({ isAllowed: false, limit: 1, remaining: 0, resetS: 1 });
       t += 1_000;
       expect((await limiter.check('acme', 1)).isAllowed).toBe(true);
     } finally {

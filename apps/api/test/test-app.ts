@@ -23,6 +23,8 @@ export interface TestAppOptions {
   webhookLookup?: WebhookLookup;
   /** Whether this app delivers webhooks (default no). */
   runsWebhooks?: boolean;
+  /** The body limit (default 256 KiB). */
+  maxBodyBytes?: number;
 }
 
 export async function buildTestApp(config: Record<string, unknown> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -32,7 +34,7 @@ export async function buildTestApp(config: Record<string, unknown> = {}, options
     config: GpuqConfig.parse({ ...config, kinds: { solve: SOLVE_ON_GPUS, ...(config.kinds as object | undefined) } }),
     redisUrl,
     log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
-    maxBodyBytes: 256 * 1024,
+    maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
     keys,
     webhookSecrets: SECRETS,
     runsWebhooks: options.runsWebhooks ?? false,

@@ -81,6 +81,51 @@ export const ApiKey = z.strictObject({
 });
 export type ApiKey = z.infer<typeof ApiKey>;
 
+/**
+ * The HTTP server's limits on slow clients and large bodies. Node checks the header and request
+ * timeouts only every `checkIntervalMs`, so a client is cut between the timeout and the timeout plus
+ * the interval.
+ */
+/** Ranges Fastify's trustProxy knows by name. */
+const PROXY_NAMES: readonly string[] = ['loopback', 'linklocal', 'uniquelocal'];
+
+export const ApiHttpConfig = z
+  .strictObject({
+    /** A request's headers must all arrive within this long of its first byte (a fresh connection's too). */
+    headersTimeoutMs: z.number().int().min(100).default(10_000),
+    /**
+     * A whole request, body included, must arrive within this long; the answer may take longer (event
+     * streams stay open). 60 s takes the largest body (API_MAX_BODY_MB, 16 MiB) over a link of about
+     * 2.3 Mbit/s: raise it with the body limit, or for slower clients.
+     */
+    requestTimeoutMs: z.number().int().min(100).default(60_000),
+    /** An idle keep-alive connection is closed after this long. */
+    keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
+    /** How often the server looks for requests past their header or request timeout. */
+    checkIntervalMs: z.number().int().min(10).default(1_000),
+    /**
+     * A body over the limit is still read, and thrown away, up to this many MiB in all before the
+     * 413 is sent, so that a client that writes the whole body before reading (Python's urllib) gets
+     * the answer rather than a broken pipe. A larger one gets its 413 at once and the connection is
+     * closed.
+     */
+    oversizeBodyDrainMb: z.number().int().min(0).max(4_096).default(64),
+    /**
+     * Addresses or CIDR ranges of the proxies in front of the API, whose `X-Forwarded-For` is
+     * believed. None: a request's source is the address it came from, so behind a proxy every client
+     * shares the proxy's address and its unauthenticated limit.
+     */
+    trustedProxies: z
+      .array(
+        z.string().refine((entry) => PROXY_NAMES.includes(entry) || [z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()].some((s) => s.safeParse(entry).success), {
+          error: (issue) => `${JSON.stringify(issue.input)} is not an address, a CIDR range or one of ${PROXY_NAMES.join(', ')}`,
+        }),
+      )
+      .default([]),
+  })
+  .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, { error: 'headersTimeoutMs must not be above requestTimeoutMs', path: ['headersTimeoutMs'] });
+export type ApiHttpConfig = z.infer<typeof ApiHttpConfig>;
+
 export const ApiConfig = z.strictObject({
   /** API keys; GPUQ_API_KEYS and GPUQ_ADMIN_KEYS add more. With none, the API only serves loopback. */
   keys: z.array(ApiKey).default([]),
@@ -90,6 +135,13 @@ export const ApiConfig = z.strictObject({
     .default({}),
   /** Requests per minute per tenant, across all API replicas. */
   rateLimitPerMinute: z.number().int().positive().default(1_200),
+  /**
+   * Requests with no API key or a wrong one, per source address per minute, across all API
+   * replicas. Past it, every request from that address gets 429 until the minute ends, whatever
+   * key it carries: guessing keys stays slow. Behind a proxy, see `http.trustedProxies`.
+   */
+  unauthenticatedPerMinute: z.number().int().positive().default(60),
+  http: ApiHttpConfig.prefault({}),
   maxBatchSize: z.number().int().min(1).max(10_000).default(100),
   /** How long an Idempotency-Key is remembered. */
   idempotencyTtlS: z.number().int().positive().default(86_400),

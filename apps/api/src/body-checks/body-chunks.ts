@@ -27,13 +27,20 @@ export function transferablesOf(chunks: readonly Uint8Array[]): ArrayBuffer[] {
   return [...owned];
 }
 
-/** Reads `payload` to its end; refuses past `limit` bytes (declared or received) with 413. */
-export function readChunks(payload: Readable, declaredLength: string | undefined, limit: number): Promise<Uint8Array[]> {
+/**
+ * Reads `payload` to its end; refuses past `limit` bytes (declared or received) with 413. A body over
+ * the limit is read to its end and thrown away while it stays within `drainLimit` bytes in all, so
+ * that a client writing it all before reading the answer (Python's urllib) is still there to read
+ * the 413 (Fastify then closes the connection); past `drainLimit`, or declared larger, it is refused
+ * at once. The request timeout bounds how long that reading may take.
+ */
+export function readChunks(payload: Readable, declaredLength: string | undefined, limit: number, drainLimit = limit): Promise<Uint8Array[]> {
   const declared = declaredLength === undefined ? Number.NaN : Number(declaredLength);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (declared > Math.max(limit, drainLimit)) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
+    let chunks: Uint8Array[] = [];
     let received = 0;
+    let isTooLarge = declared > limit;
     const stop = () => {
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
@@ -42,15 +49,25 @@ export function readChunks(payload: Readable, declaredLength: string | undefined
     const onData = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       received += bytes.byteLength;
-      if (received > limit) {
-        stop();
-        reject(tooLarge(limit));
+      if (received > limit && !isTooLarge) {
+        isTooLarge = true;
+        chunks = [];
+      }
+      if (isTooLarge) {
+        if (received > drainLimit) {
+          stop();
+          reject(tooLarge(limit));
+        }
         return;
       }
       chunks.push(bytes);
     };
     const onEnd = () => {
       stop();
+      if (isTooLarge) {
+        reject(tooLarge(limit));
+        return;
+      }
       if (!Number.isNaN(declared) && received !== declared) {
         const message = `the body has ${received} bytes; its Content-Length said ${declared}`;
         reject(new ApiError('validation_failed', message, [{ path: '(body)', message }]));

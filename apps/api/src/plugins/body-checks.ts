@@ -2,7 +2,9 @@
 // jobs names its check in its config (`bodyCheck: 'job' | 'batch'`) and gets a CheckedBody, already
 // parsed, validated against its schema and checked job by job; the validator lets it through as it
 // is. Any other route takes small JSON only, parsed here. An empty body is no body, whatever its
-// content type (HTTP clients send `content-type: application/json` on a DELETE without one).
+// content type (HTTP clients send `content-type: application/json` on a DELETE without one); a
+// body of any other type gets 415. Bodies over the limit are read and thrown away up to a bound
+// before their 413 (body-chunks.ts).
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import type { GpuqConfig } from '@gpuq/shared';
@@ -17,6 +19,8 @@ export type BodyCheck = 'job' | 'batch';
 declare module 'fastify' {
   interface FastifyInstance {
     bodyChecks: BodyCheckPool;
+    /** How much of a body over the limit is read and thrown away before its 413 (api.http.oversizeBodyDrainMb). */
+    oversizeBodyDrainBytes: number;
   }
   interface FastifyContextConfig {
     /** The check this route's JSON body gets in the body-check pool. */
@@ -42,15 +46,29 @@ export const bodyChecksPlugin = fp<{ config: GpuqConfig; redisUrl: string }>(
     app.decorate('bodyChecks', pool);
     app.addHook('onClose', async () => pool.close());
 
+    app.decorate('oversizeBodyDrainBytes', config.api.http.oversizeBodyDrainMb * 1024 * 1024);
+
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage) => readJsonBody(request, payload, pool, config));
+    app.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) => readEmptyBody(request, payload));
   },
   { name: 'body-checks', dependencies: ['validation'] },
 );
 
 /** The chunks of a body, within the body limit; read as they arrive, joined only where they are checked. */
 export function readBody(request: FastifyRequest, payload: IncomingMessage): Promise<Uint8Array[]> {
-  return readChunks(payload, request.headers['content-length'], request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit!);
+  return readChunks(payload, request.headers['content-length'], request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit!, request.server.oversizeBodyDrainBytes);
+}
+
+/** A body that is not JSON: none at all is fine (a DELETE or GET sent with a content type), anything else 415. */
+async function readEmptyBody(request: FastifyRequest, payload: IncomingMessage): Promise<undefined> {
+  try {
+    // A limit of 0: any byte makes it a body this route does not take, thrown away as it arrives.
+    await readChunks(payload, request.headers['content-length'], 0, request.server.oversizeBodyDrainBytes);
+    return undefined;
+  } catch (err) {
+    throw err instanceof ApiError && err.code === 'payload_too_large' ? new ApiError('unsupported_media_type') : err;
+  }
 }
 
 async function readJsonBody(request: FastifyRequest, payload: IncomingMessage, bodyChecks: BodyCheckPool, config: GpuqConfig): Promise<unknown> {

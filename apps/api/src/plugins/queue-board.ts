@@ -33,9 +33,14 @@ export const queueBoardPlugin: FastifyPluginAsync<QueueBoardOptions> = async (ap
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (keys.isEmpty) return;
+    // Key guesses here count against the address as on every other route (plugins/auth.ts).
+    const refused = app.sourceLimit.refused(request, reply);
+    if (refused) return sendError(reply, refused.code, refused.message);
     const key = keyFromAuthorization(request.headers.authorization);
     const principal = key === undefined ? undefined : keys.identify(key);
     if (!principal) {
+      const limited = await app.sourceLimit.count(request, reply);
+      if (limited) return sendError(reply, limited.code, limited.message);
       void reply.header('www-authenticate', 'Basic realm="gpuq admin", charset="UTF-8"');
       return sendError(reply, 'unauthorized', 'Sign in with an admin API key as the password (any user name).');
     }

@@ -4,6 +4,7 @@
 // carries an `id:` naming its content: a client that reconnects with Last-Event-ID (as EventSource
 // does by itself) is not sent again the view it already has.
 import { createHash } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -47,7 +48,8 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
       if (!first) throw new ApiError('job_not_found', `no job with id ${id}`);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      // Hijacked: the headers set so far (RateLimit-*) go out with the stream's own.
+      raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       // The view a reconnecting client already has is known by its id alone.
       let lastId = request.headers['last-event-id'] ?? '';
       let isClosed = false;
