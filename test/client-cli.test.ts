@@ -223,16 +223,23 @@ describe('the client and the gpuq command line', () => {
       expect(after.stdout).toMatch(/^error +cancelled: /m);
     });
 
-    it('follows a job’s events until it ends, one dated line each', async () => {
+    it('follows a job’s events until it ends, one dated line each, and the solver’s own log', async () => {
       const job = await client.submit({ kind: 'solve', input: marketSplitMilp(2) as never });
       const run = await gpuq(['logs', job.id, '--follow'], env);
       expect(run.code, run.stderr).toBe(0);
-      const lines = run.stdout.trimEnd().split('\n');
-      for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}\S/);
+      // Events and the worker's output interleave as they come: the dated lines are the events.
+      const [, ...afterHeader] = run.stdout.split('--- worker output ---\n');
+      const lines = run.stdout.trimEnd().split('\n').filter((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}\S/.test(line));
       expect(lines[0]).toMatch(/submitted: solve, priority 50$/);
       expect(run.stdout).toMatch(/started on solver-cpu/);
       expect(lines.at(-1)).toMatch(/succeeded in /);
       expect((await client.get(job.id)).status).toBe('succeeded');
+      // All of the solver's log, once, whatever the interleaving.
+      const log = (await client.logs(job.id)).text;
+      expect(log.length).toBeGreaterThan(0);
+      expect(afterHeader.join('').replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}.*\n/gm, '')).toBe(log);
+      const plain = await gpuq(['logs', job.id], env);
+      expect(plain.stdout.endsWith(`--- worker output ---\n${log}`)).toBe(true);
     });
 
     it('exits 1 with the reason when the job it waits for fails', async () => {

@@ -121,6 +121,9 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
         'plddt_input_model_1.npz',
         'pre_affinity_input.npz',
       ]);
+      // The container's own output is the job's log.
+      const log = await (await fetch(`${stack.apiUrl}/v1/jobs/${submitted.id}/logs`)).text();
+      expect(log).toContain('GPU available: True (cuda), used: True\n');
 
       const cif = await fetch(`${stack.apiUrl}/v1/jobs/${submitted.id}/artifacts/input_model_0.cif`);
       expect(cif.status).toBe(200);

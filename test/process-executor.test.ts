@@ -76,6 +76,26 @@ describe('the process executor', () => {
     expect(invalid).toMatchObject({ status: 'failed', attempts: { made: 1 }, error: { code: 'invalid_input', message: 'the program rejected the input: row 3 is empty' } });
   });
 
+  it("keeps the program's stderr as the job's log, readable while it runs and after", async () => {
+    const program = "let n = 0; const t = setInterval(() => { process.stderr.write(`step ${++n}\\n`); if (n === 30) { clearInterval(t); process.stdout.write('{}\\n'); } }, 50);";
+    stack = await fakeGpuBox(100, 10, { executor: { type: 'process', command: [process.execPath, '-e', program] } });
+    const job = await stack.submit({ kind: 'solve', input: CONTRACTS_LP });
+    const logOf = async (offset = 0) => {
+      const response = await fetch(`${stack!.apiUrl}/v1/jobs/${job.id}/logs?offset=${offset}`);
+      return { text: await response.text(), next: Number(response.headers.get('gpuq-log-offset')) };
+    };
+    const early = await waitFor(async () => {
+      const read = await logOf();
+      return read.text.startsWith('step 1\n') ? read : undefined;
+    }, { what: 'the first log line while the job runs' });
+    // Followed to its end: what the stream sends after the first read completes the log.
+    const rest = await (await fetch(`${stack.apiUrl}/v1/jobs/${job.id}/logs?offset=${early.next}&follow=true`)).text();
+    expect((await stack.job(job.id)).status, stack.logs()).toBe('succeeded');
+    const lines = Array.from({ length: 30 }, (_, i) => `step ${i + 1}\n`).join('');
+    expect(early.text + rest).toBe(lines);
+    expect(await logOf()).toEqual({ text: lines, next: Buffer.byteLength(lines) });
+  });
+
   it('stops the program at the timeout', async () => {
     stack = await fakeGpuBox(100, 60_000);
     const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP, timeoutSeconds: 1 })).id);

@@ -86,12 +86,33 @@ describe('solve jobs on a CPU solve server', () => {
     expect(kept.at(-1)!.cost).toBe((done.progress as { bestObjective: number }).bestObjective);
   });
 
+  it('keeps a cancelled MILP’s best solution so far for its owner', async () => {
+    stack = await Stack.start({ solve: { servers: [CPU_SERVER] } });
+    const job = await stack.submit({ kind: 'solve', input: marketSplitMilp(60) });
+    const progress = await waitFor(async () => {
+      const view = await stack!.job(job.id);
+      return (view.progress as { incumbents?: number } | null)?.incumbents ? (view.progress as { bestObjective: number }) : undefined;
+    }, { what: 'the first incumbent', timeoutMs: 30_000 });
+    await stack.cancel(job.id);
+    expect((await stack.waitForJob(job.id)).status).toBe('cancelled');
+    const best = await stack.request<{ incumbent: { solution: number[]; cost: number; foundAt: number } | null }>('GET', `/v1/jobs/${job.id}/incumbent`);
+    expect(best.status).toBe(200);
+    expect(best.body.incumbent).toMatchObject({ solution: expect.any(Array), cost: expect.any(Number), foundAt: expect.any(Number) });
+    // The best it has: the last the job's progress showed, or a later one found before the cancel reached it.
+    expect(best.body.incumbent!.cost).toBeLessThanOrEqual(progress.bestObjective);
+    // An LP has none.
+    const lp = await stack.waitForJob((await stack.submit({ kind: 'solve', input: CONTRACTS_LP })).id);
+    expect((await stack.request<{ incumbent: unknown }>('GET', `/v1/jobs/${lp.id}/incumbent`)).body).toEqual({ incumbent: null });
+  });
+
   it('keeps the solver’s log as the job’s log, read from the server as the solve runs', async () => {
     stack = await Stack.start({ solve: { servers: [CPU_SERVER] } });
     const done = await stack.waitForJob((await stack.submit({ kind: 'solve', input: marketSplitMilp(1) })).id);
     expect(done.status, stack.logs()).toBe('succeeded');
     const log = await stack.redis().get(keys.jobLog(done.id));
     expect(log?.length, stack.logs()).toBeGreaterThan(0);
+    // The job's owner reads it through the API.
+    expect(await (await fetch(`${stack.apiUrl}/v1/jobs/${done.id}/logs`)).text()).toBe(log);
     // Deleted on the server with the solution, as NVIDIA's client does.
     const reqId = await stack.redis().hget(keys.jobRun(done.id), 'handle');
     expect((await fetch(`${stack.solverUrl}/cuopt/log/${reqId}`, { headers: { accept: 'application/json' } })).status).toBe(404);

@@ -6,7 +6,7 @@ import { type KeyRing } from './auth/key-ring.js';
 import type { WebhookLookup } from './webhooks/resolve-target.js';
 import { authPlugin } from './plugins/auth.js';
 import { bodyChecksPlugin } from './plugins/body-checks.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { answerClientError, errorHandlerPlugin, frameworkErrors } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 import { queuesPlugin } from './plugins/queues.js';
@@ -19,6 +19,8 @@ import { boxRoutes } from './routes/boxes.js';
 import { cuoptRoutes } from './routes/cuopt.js';
 import { healthRoutes } from './routes/health.js';
 import { jobFileRoutes } from './routes/job-files.js';
+import { jobIncumbentRoutes } from './routes/job-incumbent.js';
+import { jobLogRoutes } from './routes/job-logs.js';
 import { jobStreamRoutes } from './routes/job-stream.js';
 import { jobRoutes } from './routes/jobs.js';
 import { statusPageRoutes } from './routes/status-page.js';
@@ -40,13 +42,31 @@ export interface AppOptions {
   webhookLookup?: WebhookLookup;
 }
 
+/**
+ * The longest path part Fastify routes: room for every bounded one (names and ids are at most 255
+ * characters), so that their schemas answer a long one with a 400 naming the field; longer still
+ * is 414 uri_too_long.
+ */
+const MAX_PARAM_LENGTH = 1_024;
+
 export async function buildApp(options: AppOptions) {
+  const http = options.config.api.http;
   const app = Fastify({
     loggerInstance: options.log,
     bodyLimit: options.maxBodyBytes,
     // Fastify's two lines per request cost even when filtered out: the metrics plugin writes one
     // line per request that changes something instead (clients poll job status often).
     logController: new LogController({ disableRequestLogging: true }),
+    // Slow clients: Fastify sets these two on Node's server itself (its 0 would turn the request
+    // timeout off); the header timeout and how often both are checked go to http.createServer.
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    http: { headersTimeout: http.headersTimeoutMs, requestTimeout: http.requestTimeoutMs, connectionsCheckingInterval: http.checkIntervalMs },
+    // Off unless config names the proxies: request.ip (the unauthenticated limit's key) is the peer's address.
+    trustProxy: http.trustedProxies.length > 0 ? http.trustedProxies : false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler: answerClientError,
   });
   // JSON only (plugins/body-checks.ts reads it): a text/plain body is refused with 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');
@@ -70,6 +90,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(jobRoutes);
   await app.register(jobStreamRoutes, { rereadMs: options.eventsRereadMs ?? 5_000 });
   await app.register(jobFileRoutes(options.config.artifactsDir));
+  await app.register(jobLogRoutes);
+  await app.register(jobIncumbentRoutes);
   await app.register(batchRoutes);
   await app.register(systemRoutes);
   await app.register(boxRoutes);

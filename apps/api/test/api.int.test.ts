@@ -86,6 +86,7 @@ describe('tenants', () => {
       ['GET', `/v1/jobs/${acmeJob.id}/result`, 'job_not_found'],
       ['GET', `/v1/jobs/${acmeJob.id}/events`, 'job_not_found'],
       ['GET', `/v1/jobs/${acmeJob.id}/artifacts/model_0.cif`, 'job_not_found'],
+      ['GET', `/v1/jobs/${acmeJob.id}/logs`, 'job_not_found'],
       ['GET', `/v1/batches/${batchId}`, 'batch_not_found'],
     ];
     for (const [method, url, code] of routes) {

@@ -26,6 +26,9 @@ describe('RunRecords: a job’s incumbents and log', () => {
     expect(stored).toEqual(['{"solution":[3,1],"cost":19}', '{"solution":[4,0],"cost":20,"bound":21}']);
     const ttl = await redis.ttl(keys.jobIncumbents('job-1'));
     expect(ttl).toBeGreaterThan(FINISHED_JOB_RETENTION_S - 10);
+    // The latest also on its own, with when it came: what a cancelled MILP leaves its owner.
+    expect(JSON.parse((await redis.get(keys.jobBestIncumbent('job-1')))!)).toEqual({ solution: [4, 0], cost: 20, bound: 21, foundAt: expect.any(Number) });
+    expect(await redis.ttl(keys.jobBestIncumbent('job-1'))).toBeGreaterThan(FINISHED_JOB_RETENTION_S - 10);
   });
 
   it('appends the log in order, and past 1 MiB keeps the start and one line saying it was cut', async () => {

@@ -101,6 +101,24 @@ class StackTest(unittest.TestCase):
         self.assertEqual(done.error.code, "cancelled")
         self.assertEqual(self.client.cancel(job.id).status, "cancelled")
 
+    def test_the_solver_log_and_a_cancelled_milps_best_solution(self) -> None:
+        job = self.client.submit_solve(market_split_milp(30))
+        deadline = time.monotonic() + 30
+        while self.client.incumbent(job.id) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.client.cancel(job.id)
+        self.assertEqual(self.client.wait(job.id, timeout=15).status, "cancelled")
+        best = self.client.incumbent(job.id)
+        assert best is not None
+        self.assertIsInstance(best["cost"], (int, float))
+        self.assertGreater(len(best["solution"]), 0)
+        text, offset = self.client.logs(job.id)
+        self.assertGreater(len(text), 0)
+        self.assertEqual(offset, len(text.encode("utf-8")))
+        self.assertEqual(self.client.logs(job.id, offset), ("", offset))
+        lp = self.client.wait(self.client.submit_solve(CONTRACTS_LP).id, timeout=30)
+        self.assertIsNone(self.client.incumbent(lp.id))
+
     def test_cancelling_a_job_that_succeeded_is_a_conflict(self) -> None:
         done = self.client.wait(self.client.submit_solve(CONTRACTS_LP).id, timeout=30)
         with self.assertRaises(gpuq.Conflict) as caught:

@@ -129,6 +129,18 @@ export class GpuqClient {
     return this.http.json(BoxDrainState, 'DELETE', `/v1/boxes/${encodeURIComponent(boxId)}/drain`, options);
   }
 
+  /**
+   * The worker's own output for a job (solver log, container output, process stderr) from byte
+   * `offset`; `nextOffset` is where the next read starts.
+   */
+  async logs(id: string, options: Signal & { offset?: number } = {}): Promise<{ text: string; nextOffset: number }> {
+    const offset = options.offset ?? 0;
+    const response = await this.http.send('GET', `${jobPath(id)}/logs?offset=${offset}`, { ...options, headers: { accept: 'text/plain' } });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const next = Number(response.headers.get('gpuq-log-offset'));
+    return { text: new TextDecoder().decode(bytes), nextOffset: Number.isFinite(next) && response.headers.has('gpuq-log-offset') ? next : offset + bytes.length };
+  }
+
   /** One of a job's files, as a stream; read it whole with `new Response(artifact.body).arrayBuffer()`. */
   async artifact(id: string, name: string, options: Signal = {}): Promise<Artifact> {
     const response = await this.http.send('GET', `${jobPath(id)}/artifacts/${encodeURIComponent(name)}`, { ...options, headers: { accept: '*/*' } });

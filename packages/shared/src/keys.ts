@@ -51,6 +51,8 @@ export const keys = {
    * oldest first, for gpuq's cuOpt-compatible API to hand out each once.
    */
   jobIncumbents: (jobId: string): string => `gpuq:job:${jobId}:incumbents`,
+  /** The latest (best) incumbent of a job, kept for the job's retention however the job ends; the list above is handed out and emptied. */
+  jobBestIncumbent: (jobId: string): string => `gpuq:job:${jobId}:best-incumbent`,
   /** A job's worker log (the solver's log lines, a container's or a process's output), as text appended in order. */
   jobLog: (jobId: string): string => `gpuq:job:${jobId}:log`,
   /**

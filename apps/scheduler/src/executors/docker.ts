@@ -6,6 +6,7 @@
 // read-only root file system: it writes only to /job and to a tmpfs at /tmp (its HOME).
 import { chmod, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerExecutorConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
@@ -33,6 +34,8 @@ export interface ContainerAdapter {
   prepare(input: unknown): ContainerTask;
   /** Success is judged from the files (and the logs), never the exit code alone. Throws JobFailure. */
   collect(dir: string, logs: string, exitCode: number, job: ExecutionRequest): Promise<ContainerOutcome>;
+  /** How to get the kind's image when config names one this machine does not have: told in the kind's 422. */
+  missingImageHelp?(image: string): string;
 }
 
 const KEPT_LOG_BYTES = 256 * 1024;
@@ -76,7 +79,8 @@ export class DockerExecutor implements Executor {
     try {
       await this.docker.getImage(this.config.image).inspect();
     } catch {
-      return `the image ${this.config.image} is not on this machine (build or load it; gpuq's own images are built from deploy/images)`;
+      const help = this.adapter.missingImageHelp?.(this.config.image) ?? "build or load it (gpuq's own images are built from deploy/images)";
+      return `the image ${this.config.image} is not on this machine: ${help}`;
     }
     return undefined;
   }
@@ -147,7 +151,7 @@ export class DockerExecutor implements Executor {
       throw new JobFailure('worker_unavailable', `could not start a container from ${this.config.image}: ${(err as Error).message}`, true);
     }
     hooks.onHandle(container.id);
-    return this.follow(container, dir, job, signal, hooks);
+    return this.follow(container, dir, job, signal, hooks, 0);
   }
 
   /** A container a previous scheduler started for this job: waited for, or its finished output read. */
@@ -163,13 +167,55 @@ export class DockerExecutor implements Executor {
     if (info.Config.Labels[LABELS.job] !== job.jobId || !dir) return undefined;
     hooks.onHandle(container.id);
     this.log.info({ jobId: job.jobId, container: container.id.slice(0, 12), state: info.State.Status }, 're-attached to a container a previous scheduler started');
-    return { result: await this.follow(container, dir, job, signal, hooks) };
+    // The output before the takeover was recorded by the scheduler that started it: from now on.
+    return { result: await this.follow(container, dir, job, signal, hooks, Math.floor(Date.now() / 1000)) };
   }
 
-  private async follow(container: Docker.Container, dir: string, job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
+  private async follow(container: Docker.Container, dir: string, job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks, logsSinceS: number): Promise<unknown> {
     const log = this.log.child({ jobId: job.jobId, container: container.id.slice(0, 12) });
     const info = await container.inspect().catch(() => undefined);
     if (info?.State.Pid) hooks.onPids?.([info.State.Pid]);
+    const onLog = hooks.onLog?.bind(hooks);
+    const output = onLog ? await this.streamOutput(container, logsSinceS, onLog, log) : undefined;
+    try {
+      return await this.waitAndCollect(container, dir, job, signal, log);
+    } finally {
+      await output?.finished();
+    }
+  }
+
+  /**
+   * The container's output (stdout and stderr, in order) as it is written, to the job's log. Docker
+   * ends the stream when the container stops; `finished` waits for its last frames (briefly).
+   */
+  private async streamOutput(container: Docker.Container, sinceS: number, onLog: (text: string) => void, log: Logger): Promise<{ finished: () => Promise<void> } | undefined> {
+    try {
+      const stream = (await container.logs({ stdout: true, stderr: true, follow: true, since: sinceS })) as NodeJS.ReadableStream & { destroy(): void };
+      const toLog = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          onLog(chunk.toString('utf8'));
+          done();
+        },
+      });
+      this.docker.modem.demuxStream(stream, toLog, toLog);
+      const ended = new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', resolve);
+      });
+      return {
+        finished: async () => {
+          await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+          stream.destroy();
+        },
+      };
+    } catch (err) {
+      log.warn({ err }, "could not follow the container's output: the job's log stays without it");
+      return undefined;
+    }
+  }
+
+  private async waitAndCollect(container: Docker.Container, dir: string, job: ExecutionRequest, signal: AbortSignal, log: Logger): Promise<unknown> {
     const stopped = new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });

@@ -1,5 +1,5 @@
 // The process executor: one local program per attempt. Input JSON on stdin; the last line of
-// stdout is the result (earlier `{"progress": …}` lines are progress); stderr is kept for the
+// stdout is the result (earlier `{"progress": …}` lines are progress); stderr is the job's log, and its end goes in the
 // failure message. The program runs in its own process group on the job's GPU
 // (CUDA_VISIBLE_DEVICES), and that whole group is stopped on abort.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -65,10 +65,6 @@ export class ProcessExecutor implements Executor {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('close', (code, sig) => resolve({ code, signal: sig }));
     });
-    if (child.pid) {
-      hooks.onPids?.([child.pid]);
-      hooks.onHandle(`pid:${child.pid}:${(await startTimeOf(child.pid)) ?? '?'}`);
-    }
     let lastLine = '';
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.trim() === '') return;
@@ -85,10 +81,18 @@ export class ProcessExecutor implements Executor {
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
+      const text = chunk.toString();
+      stderr = (stderr + text).slice(-STDERR_KEPT);
+      // The program's stderr is its log (stdout carries progress and the result).
+      hooks.onLog?.(text);
     });
     child.stdin.on('error', () => undefined); // a program that does not read its input
     child.stdin.end(JSON.stringify(job.input));
+    // Only once its output is listened to: a program that ends at once must not lose its last words.
+    if (child.pid) {
+      hooks.onPids?.([child.pid]);
+      hooks.onHandle(`pid:${child.pid}:${(await startTimeOf(child.pid)) ?? '?'}`);
+    }
 
     const onAbort = () => {
       killGroup(child, 'SIGTERM');

@@ -100,7 +100,15 @@ export class RunRecords {
   async incumbent(jobId: string, incumbent: cuopt.Incumbent): Promise<void> {
     const key = keys.jobIncumbents(jobId);
     // Bounded: a long MILP finds thousands; a client that never reads them keeps the latest.
-    await this.redis.multi().rpush(key, JSON.stringify(incumbent)).ltrim(key, -MAX_KEPT_INCUMBENTS, -1).expire(key, FINISHED_JOB_RETENTION_S).exec();
+    // The latest is also kept on its own: a cancelled or timed-out MILP's best answer so far.
+    const text = JSON.stringify(incumbent);
+    await this.redis
+      .multi()
+      .rpush(key, text)
+      .ltrim(key, -MAX_KEPT_INCUMBENTS, -1)
+      .expire(key, FINISHED_JOB_RETENTION_S)
+      .set(keys.jobBestIncumbent(jobId), JSON.stringify({ ...incumbent, foundAt: Date.now() }), 'EX', FINISHED_JOB_RETENTION_S)
+      .exec();
   }
 
   /** The worker's log text, appended; past JOB_LOG_MAX_BYTES only the line saying it was cut is added. */

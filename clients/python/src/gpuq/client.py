@@ -11,7 +11,7 @@ import time
 import urllib.parse
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._http import Transport
 from .backoff import POLL_BACKOFF, RETRY_BACKOFF, Backoff
@@ -249,6 +249,25 @@ class Client:
             if partial.exists():
                 partial.unlink()
         return target
+
+    # The worker's output and a MILP's best answer
+
+    def logs(self, job_id: str, offset: int = 0) -> Tuple[str, int]:
+        """The worker's own output for a job (the solver's log, a fold container's output, a
+        program's stderr) from byte ``offset``; returns the text and the offset to read from next."""
+        with self._transport.open("GET", f"{_job_path(job_id)}/logs", query={"offset": str(offset)}, accept="text/plain") as response:
+            body: bytes = response.read()
+            header = response.headers.get("gpuq-log-offset")
+        return body.decode("utf-8", errors="replace"), int(header) if header is not None else offset + len(body)
+
+    def incumbent(self, job_id: str) -> Optional[Dict[str, Any]]:
+        """A MILP solve's best solution so far (``solution``, ``cost``, ``foundAt``), also once it was
+        cancelled or timed out; None while it has none."""
+        value = self.request("GET", f"{_job_path(job_id)}/incumbent")
+        if not isinstance(value, dict) or "incumbent" not in value:
+            raise UnexpectedResponse(self.url + f"{_job_path(job_id)}/incumbent", "expected {incumbent: ...}")
+        incumbent = value["incumbent"]
+        return incumbent if isinstance(incumbent, dict) else None
 
     def _open_artifact(self, job_id: str, name: str) -> "http.client.HTTPResponse":
         path = f"{_job_path(job_id)}/artifacts/{urllib.parse.quote(name, safe='')}"
