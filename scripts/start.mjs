@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // `npm start`: builds what changed, then runs Redis (unless REDIS_URL points at one), solver-cpu,
 // model-cpu, the scheduler and the API on this machine. Ctrl-C stops all of them and leaves nothing behind.
+// Ports come from GPUQ_REDIS_PORT, SOLVER_PORT, MODEL_PORT, SCHEDULER_METRICS_PORT and PORT, and
+// the config it writes (unless GPUQ_CONFIG is set) points the scheduler at the same ones; data is
+// kept per instance in GPUQ_DATA_DIR (default .data/<Redis port>). `--no-build` skips the build.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasImage, STAND_IN_IMAGE } from './lib/boltz-stand-in.mjs';
+import { BOLTZ_IMAGE, renderDevConfig } from './lib/dev-config.mjs';
+import { hasNvidiaSmi, resolveInstance, StartError } from './lib/instance.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const redisPort = Number(process.env.GPUQ_REDIS_PORT ?? 6380);
-const apiPort = Number(process.env.PORT ?? 8080);
 const children = [];
 let stopping = false;
 
@@ -29,18 +33,23 @@ function build() {
   }
 }
 
+/** What answers on a port: a Redis, something else (anything that accepts the connection), or nothing. */
 function ping(port) {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let answer = '';
+    let isConnected = false;
     socket.setTimeout(500, () => socket.destroy());
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => {
+      isConnected = true;
+      socket.write('PING\r\n');
+    });
     socket.on('data', (chunk) => {
       answer += chunk;
       socket.end();
     });
-    socket.on('close', () => resolve(answer.startsWith('+PONG') ? 'redis' : answer ? 'other' : 'free'));
-    socket.on('error', () => resolve('free'));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(answer.startsWith('+PONG') ? 'redis' : isConnected ? 'other' : 'free'));
   });
 }
 
@@ -72,7 +81,7 @@ function start(name, command, args, { env = {}, detached = false } = {}) {
   return entry;
 }
 
-async function startRedis() {
+async function startRedis(redisPort, dataDir) {
   if (process.env.REDIS_URL) {
     say(`using the Redis at ${process.env.REDIS_URL}`);
     return process.env.REDIS_URL;
@@ -84,7 +93,7 @@ async function startRedis() {
     return url;
   }
   if (state === 'other') {
-    say(`port ${redisPort} is taken by something that is not Redis: set GPUQ_REDIS_PORT, or REDIS_URL to a Redis you run.`);
+    say(`port ${redisPort} is taken by something that is not Redis, and Redis wants it: set GPUQ_REDIS_PORT to a free port, or REDIS_URL to a Redis you run.`);
     process.exit(1);
   }
   if (spawnSync('redis-server', ['--version']).error) {
@@ -92,7 +101,7 @@ async function startRedis() {
     say('macOS: `brew install redis`), or set REDIS_URL to a Redis you already run.');
     process.exit(1);
   }
-  const dir = join(root, '.data', 'redis');
+  const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   // Its own process group, so Ctrl-C reaches it only after the apps that use it have stopped.
   start(
@@ -102,7 +111,7 @@ async function startRedis() {
     { detached: true },
   );
   await waitFor(async () => (await ping(redisPort)) === 'redis', 'redis');
-  say(`redis is up on ${url} (AOF on; data and log in .data/redis)`);
+  say(`redis is up on ${url} (AOF on; data and log in ${shown(dir)})`);
   return url;
 }
 
@@ -136,11 +145,59 @@ process.on('exit', () => {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-build();
-const redisUrl = await startRedis();
-const env = { REDIS_URL: redisUrl };
-const solverPort = Number(process.env.SOLVER_PORT ?? 5000);
-const modelPort = Number(process.env.MODEL_PORT ?? 5100);
+/** A path as short as it can be said: relative to the checkout when inside it. */
+function shown(path) {
+  const inside = relative(root, path);
+  return inside.startsWith('..') ? path : inside;
+}
+
+/** The image fold jobs run: GPUQ_FOLD_IMAGE, else the real Boltz-2 when built, else the stand-in on a machine without a GPU. */
+function chooseFoldImage() {
+  const named = process.env.GPUQ_FOLD_IMAGE;
+  if (named) return { image: named, isStandIn: named === STAND_IN_IMAGE };
+  if (hasImage(BOLTZ_IMAGE) || !hasImage(STAND_IN_IMAGE)) return { isStandIn: false };
+  if (hasNvidiaSmi()) {
+    say(`${STAND_IN_IMAGE} is here, but this machine has GPUs: fold jobs need the real image (docker build -t ${BOLTZ_IMAGE} deploy/images/boltz2).`);
+    return { isStandIn: false };
+  }
+  return { image: STAND_IN_IMAGE, isStandIn: true };
+}
+
+/** GPUQ_CONFIG when set; otherwise the instance's dev config, written now. */
+function configFor(instance) {
+  if (process.env.GPUQ_CONFIG) {
+    if (process.env.SOLVER_PORT || process.env.MODEL_PORT) say(`GPUQ_CONFIG is set: its URLs, not SOLVER_PORT or MODEL_PORT, say where the scheduler sends work.`);
+    return process.env.GPUQ_CONFIG;
+  }
+  const fold = chooseFoldImage();
+  if (fold.isStandIn) say(`fold jobs run ${fold.image}: a stand-in that writes made-up structures, not Boltz-2.`);
+  const path = join(instance.dataDir, 'gpuq.yaml');
+  writeFileSync(path, renderDevConfig({ solverUrl: instance.solver.url, modelUrl: instance.model.url, dataDir: instance.dataDir, fold }));
+  return path;
+}
+
+let instance;
+try {
+  instance = await resolveInstance(process.env, root);
+} catch (err) {
+  if (!(err instanceof StartError)) throw err;
+  say(err.message);
+  process.exit(1);
+}
+if (!process.argv.includes('--no-build')) build();
+mkdirSync(instance.dataDir, { recursive: true });
+if (!process.env.GPUQ_DATA_DIR && existsSync(join(root, '.data', 'redis'))) {
+  say(`.data/redis (an older gpuq's) is not used any more: to keep its jobs, stop gpuq and move it to ${shown(join(instance.dataDir, 'redis'))}.`);
+}
+const redisUrl = await startRedis(instance.redisPort, instance.dataDir);
+const env = {
+  REDIS_URL: redisUrl,
+  GPUQ_CONFIG: configFor(instance),
+  SOLVER_PORT: String(instance.solver.port),
+  MODEL_PORT: String(instance.model.port),
+  SCHEDULER_METRICS_PORT: String(instance.metrics.port),
+  PORT: String(instance.api.port),
+};
 const answers = (url) => async () => {
   try {
     return (await fetch(url)).ok;
@@ -151,14 +208,15 @@ const answers = (url) => async () => {
 start('solver-cpu', process.execPath, ['apps/solver-cpu/dist/server.js'], { env });
 start('model-cpu', process.execPath, ['apps/model-cpu/dist/server.js'], { env });
 // The scheduler dispatches as soon as it starts: give it servers that are already answering.
-await waitFor(answers(`http://127.0.0.1:${solverPort}/cuopt/health`), 'solver-cpu');
-await waitFor(answers(`http://127.0.0.1:${modelPort}/health`), 'model-cpu');
+await waitFor(answers(`${instance.solver.url}/cuopt/health`), 'solver-cpu');
+await waitFor(answers(`${instance.model.url}/health`), 'model-cpu');
 start('scheduler', process.execPath, ['apps/scheduler/dist/main.js'], { env });
 start('api', process.execPath, ['apps/api/dist/server.js'], { env });
-await waitFor(answers(`http://127.0.0.1:${apiPort}/healthz`), 'the API').catch((err) => {
+await waitFor(answers(`${instance.api.url}/healthz`), 'the API').catch((err) => {
   say(err.message);
   void stopAll(1);
 });
 if (!stopping) {
-  say(`gpuq is up: API http://127.0.0.1:${apiPort}  (POST /v1/jobs, GET /v1/jobs/:id). Ctrl-C stops everything.`);
+  say(`solver-cpu ${instance.solver.url}, model-cpu ${instance.model.url}, scheduler metrics ${instance.metrics.url}/metrics; data in ${shown(instance.dataDir)}`);
+  say(`gpuq is up: API ${instance.api.url}  (POST /v1/jobs, GET /v1/jobs/:id). Ctrl-C stops everything.`);
 }

@@ -141,14 +141,21 @@ describe('many boxes, one queue', () => {
     stack = await Stack.start({
       gpus: BOX_A_GPUS,
       scheduler: { boxId: 'box-a', claimPollMs: 200 },
-      solve: { executor: markedExecutor(markDir, 'box-a', 400) },
+      solve: { executor: markedExecutor(markDir, 'box-a', 1_000) },
     });
     const jobs: JobView[] = [];
-    for (let i = 0; i < 16; i++) jobs.push(await stack.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 20 * GIB } }));
-    stack.startBox('box-b', BOX_B_GPUS, (config) => {
+    const submit = async (n: number) => {
+      for (let i = 0; i < n; i++) jobs.push(await stack!.submit({ kind: 'solve', input: CONTRACTS_LP, resources: { vramMb: 20 * GIB } }));
+    };
+    // Box-a runs two at a time: eight seconds of work before box-b is even started.
+    await submit(16);
+    const boxB = stack.startBox('box-b', BOX_B_GPUS, (config) => {
       const kinds = config.kinds as { solve: Record<string, unknown> };
-      return { ...config, kinds: { ...kinds, solve: { ...kinds.solve, executor: markedExecutor(markDir, 'box-b', 400) } } };
+      return { ...config, kinds: { ...kinds, solve: { ...kinds.solve, executor: markedExecutor(markDir, 'box-b', 1_000) } } };
     });
+    await boxB.waitForLog((l) => l.msg === 'scheduler started', 'box-b to start', 30_000);
+    // And more once it is up, however slowly it started on a loaded machine: box-a cannot take them all at once.
+    await submit(8);
     const done = await Promise.all(jobs.map((j) => stack!.waitForJob(j.id, undefined, 60_000)));
     expect(done.every((d) => d.status === 'succeeded'), stack.logs()).toBe(true);
     expect(done.filter((d) => d.placement?.box === 'box-b').length).toBeGreaterThan(0);

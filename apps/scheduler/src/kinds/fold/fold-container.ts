@@ -19,4 +19,18 @@ export const foldContainer: ContainerAdapter = {
   collect(dir: string, logs: string, exitCode: number, job: ExecutionRequest): Promise<ContainerOutcome> {
     return readBoltzOutcome(dir, logs, exitCode, job, FoldInput.parse(job.input));
   },
+
+  missingImageHelp: foldImageHelp,
 };
+
+/** The tag deploy/images/boltz2 is built as, and config's default image for fold jobs. */
+const BOLTZ_IMAGE = 'gpuq/boltz2:2.2.0';
+
+/** Where Boltz-2's image comes from, and the stand-in that lets a machine without a GPU run fold jobs end to end. */
+export function foldImageHelp(image: string): string {
+  const nameIt = image === BOLTZ_IMAGE ? '' : ' and name it in kinds.fold.executor.image';
+  return (
+    `build Boltz-2 with \`docker build -t ${BOLTZ_IMAGE} deploy/images/boltz2\` (about 6 GB; it needs an NVIDIA GPU to run)${nameIt}, ` +
+    'or, to try fold jobs without a GPU, build a stand-in that writes made-up structures with `npm run fold:dev-image` (`npm start` uses it when it is there)'
+  );
+}
