@@ -1,14 +1,17 @@
 // The status page (/ui) and bull-board (/admin/queues) against a whole stack with keys: two GPUs
 // (one shared with a process that is not ours), a job running, one waiting for VRAM, one failed.
 // The page is driven in headless Chromium: the key form, refusals, the bars' numbers against
-// GET /v1/gpus, the job lists, and a refresh that brings in a job submitted after it loaded.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// GET /v1/gpus, the job lists, a refresh that brings in a job submitted after it loaded, the charts
+// it samples, the job page (view, events, log lines as they come, cancel) and the failures filter.
+// Screenshots of each view go to GPUQ_SCREENSHOT_DIR (a fresh temporary folder by default).
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KINDS, type GpuState, type JobView } from '@gpuq/shared';
+import { keys, KINDS, type FailureList, type GpuState, type JobView } from '@gpuq/shared';
 import { ROOT, waitFor } from '@gpuq/testkit';
 import { buildTestApp } from '../apps/api/test/test-app.js';
 import { readStatusPageScript } from '../apps/api/src/ui/status-page-script.js';
@@ -23,6 +26,7 @@ const FAKE_SMI = join(ROOT, 'test', 'fakes', 'nvidia-smi.mjs');
 const UUIDS = { gpu0: 'GPU-0b0c0d0e-0000-4000-8000-00000000000a', gpu1: 'GPU-0b0c0d0e-0000-4000-8000-00000000000b' };
 const ADMIN_KEY = 'admin-key-status-page-0123456789';
 const TENANT_KEY = 'acme-key-status-page-0123456789';
+const OTHER_TENANT_KEY = 'globex-key-status-page-0123456789';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`ops:${key}`).toString('base64')}` });
 /** Needs more than gpu1 has and more than gpu0 has left once the long job runs: it waits. */
@@ -37,8 +41,8 @@ let failed: JobView;
 let running: JobView;
 let waiting: JobView;
 
-const submit = async (body: unknown): Promise<JobView> => {
-  const result = await stack.request<JobView>('POST', '/v1/jobs', body, bearer(TENANT_KEY));
+const submit = async (body: unknown, key = TENANT_KEY): Promise<JobView> => {
+  const result = await stack.request<JobView>('POST', '/v1/jobs', body, bearer(key));
   if (result.status !== 202) throw new Error(`submit answered ${result.status}: ${JSON.stringify(result.body)}`);
   return result.body;
 };
@@ -71,7 +75,7 @@ beforeAll(async () => {
     ],
     scheduler: { gpuMonitor: { command: FAKE_SMI, intervalMs: 200 } },
     schedulerEnv: { FAKE_NVIDIA_SMI_STATE: stateFile },
-    apiEnv: { GPUQ_API_KEYS: `acme:${TENANT_KEY}`, GPUQ_ADMIN_KEYS: ADMIN_KEY },
+    apiEnv: { GPUQ_API_KEYS: `acme:${TENANT_KEY},globex:${OTHER_TENANT_KEY}`, GPUQ_ADMIN_KEYS: ADMIN_KEY },
   });
   await waitFor(async () => (await stack.inventory())?.gpus.find((g) => g.id === 'gpu0')?.notOursMb === 3_072, { what: 'the monitor to see the other process' });
   // In order, so each has the solver's only thread to itself.
@@ -133,6 +137,20 @@ describe('GET /v1/system/queue', () => {
   });
 });
 
+describe('GET /v1/system/failures', () => {
+  it('is for admins only', async () => {
+    expect((await stack.request('GET', '/v1/system/failures')).status).toBe(401);
+    expect((await stack.request('GET', '/v1/system/failures', undefined, bearer(TENANT_KEY))).status).toBe(403);
+  });
+
+  it('lists the failed job with its error and tenant, without its result, and says how much it reads', async () => {
+    const { body, status } = await stack.request<FailureList>('GET', '/v1/system/failures', undefined, bearer(ADMIN_KEY));
+    expect(status).toBe(200);
+    expect(body.readPerKind).toBe(100);
+    expect(body.failures.map((j) => [j.id, j.status, j.tenant, j.error?.code, j.result])).toEqual([[failed.id, 'failed', 'acme', 'timed_out', null]]);
+  });
+});
+
 describe('bull-board at /admin/queues', () => {
   it('asks a browser for Basic credentials, and lets only an admin key in', async () => {
     const anonymous = await fetch(`${stack.apiUrl}/admin/queues`);
@@ -163,6 +181,7 @@ describe('open mode (no keys)', () => {
     const app = await buildTestApp({}, { isOpen: true });
     try {
       expect((await app.inject({ method: 'GET', url: '/v1/system/queue' })).json()).toEqual({ running: [], queued: [], recentFailures: [] });
+      expect((await app.inject({ method: 'GET', url: '/v1/system/failures' })).json()).toEqual({ failures: [], readPerKind: 100 });
       expect((await app.inject({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(200);
     } finally {
       await app.close();
@@ -174,6 +193,16 @@ describe.skipIf(!hasChromium)(`the status page in a browser${hasChromium ? '' : 
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
+  const screenshotDir = process.env.GPUQ_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'gpuq-status-page-'));
+  /** A PNG of the whole page, or of one element of it, in the screenshot folder; its path is printed. */
+  const screenshot = async (name: string, selector?: string) => {
+    mkdirSync(screenshotDir, { recursive: true });
+    const path = join(screenshotDir, `${name}.png`);
+    if (selector) await page.locator(selector).screenshot({ path });
+    else await page.screenshot({ path, fullPage: true });
+    console.info(`status page screenshot (${name}): ${path}`);
+    return path;
+  };
 
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -264,10 +293,145 @@ describe.skipIf(!hasChromium)(`the status page in a browser${hasChromium ? '' : 
     expect(await text('#updated')).not.toBe(before);
   });
 
+  /** The text of a job page's fact. */
+  const jobFact = (field: string) => text(`#job-facts [data-field="${field}"] dd`);
+  /** The job ids a table lists, in order. */
+  const listedJobs = (selector: string) => attributes(`${selector} tr[data-job]`, 'data-job');
+
+  it('draws the last hour from the samples it took while open: queued and running jobs per kind, VRAM per GPU', async () => {
+    const points = async (selector: string) => Number((await page.locator(selector).getAttribute('data-points')) ?? 0);
+    await waitFor(
+      async () =>
+        (await points('#chart-queued polyline[data-series="solve"]')) >= 3 &&
+        (await points('#chart-running polyline[data-series="solve"]')) >= 3 &&
+        (await points('#chart-vram polyline[data-series="box-1/gpu0"]')) >= 3 &&
+        (await points('#chart-vram polyline[data-series="box-1/gpu0 reserved"]')) >= 3,
+      { what: 'three samples on every chart', timeoutMs: 20_000 },
+    );
+    expect((await attributes('#chart-running polyline', 'data-series')).sort()).toEqual([...KINDS].sort());
+    expect((await attributes('#chart-vram polyline', 'data-series')).sort()).toEqual(['box-1/gpu0', 'box-1/gpu0 reserved', 'box-1/gpu1', 'box-1/gpu1 reserved']);
+    // The latest sample, as the legend says it: one solve running; gpu0 holds the 20000 MiB job, beside 3 GiB not ours.
+    expect(await text('#chart-running .chart-legend')).toContain('solve 1 jobs');
+    expect(await text('#chart-vram .chart-legend')).toContain('box-1/gpu0 reserved 19.5 GiB');
+    expect(await text('#chart-vram .chart-legend')).toContain('box-1/gpu0 3.0 GiB');
+    // Every point lies inside the plot.
+    for (const line of await page.locator('#chart-list polyline').all()) {
+      for (const point of ((await line.getAttribute('points')) ?? '').split(' ')) {
+        const [x, y] = point.split(',').map(Number);
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(640);
+        expect(y).toBeGreaterThanOrEqual(0);
+        expect(y).toBeLessThanOrEqual(180);
+      }
+    }
+    expect(await text('#chart-note')).toMatch(/^Sampled by this page every 1 s while it is open, since \d\d:\d\d:\d\d \(\d+ samples\): gpuq keeps no history/);
+    await screenshot('charts', '#charts');
+  });
+
+  it("opens the running job's page from its id: its view, its events, and its log lines as they come", async () => {
+    await page.locator(`[data-gpu="gpu0"] tr[data-job="${running.id}"] [data-column="id"] a`).click();
+    await page.locator('#job-page').waitFor({ state: 'visible' });
+    expect(new URL(page.url()).hash).toBe(`#job=${running.id}`);
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+    await waitFor(async () => (await text('#job-status')) === 'running', { what: 'the job page to show the job running' });
+    expect(await text('#job-title')).toBe(`Job ${running.id}`);
+    expect([await jobFact('tenant'), await jobFact('kind'), await jobFact('priority'), await jobFact('vram')]).toEqual(['acme', 'solve', '50', '19.5 GiB']);
+    expect(await jobFact('attempts')).toBe(`1 of ${running.attempts.max}`);
+    expect(await jobFact('placement')).toBe('box box-1 · gpu0 (19.5 GiB)');
+    expect(await jobFact('cost')).toMatch(/^\$\d+\.\d{6} · \d+\.\d GPU s · 0\.0 CPU s$/);
+    // Its events: the view as the stream first sent it.
+    await page.locator('#job-events li[data-event="job"][data-status="running"]').first().waitFor();
+    expect(await text('#job-events li[data-event="job"]')).toContain('running · attempt 1 of');
+    // Where it runs: the one attempt there is.
+    const attempt = page.locator('#job-attempts tr[data-attempt="1"]');
+    expect([await attempt.locator('[data-column="where"]').textContent(), await attempt.locator('[data-column="outcome"]').textContent()]).toEqual(['box box-1 · gpu0 (19.5 GiB)', 'running']);
+
+    // Lines added to the job's log (where the scheduler appends the worker's output) appear while the page is open.
+    await waitFor(async () => /^Following the log/.test(await text('#job-log-state')), { what: 'the page to follow the log' });
+    const lines = [`status page line one ${randomUUID()}\n`, `status page line two ${randomUUID()}\n`];
+    for (const line of lines) {
+      await stack.redis().append(keys.jobLog(running.id), line);
+      await waitFor(async () => ((await page.locator('#job-log').textContent()) ?? '').includes(line), { what: `the log line ${line.trim()}`, timeoutMs: 10_000 });
+    }
+    const log = (await page.locator('#job-log').textContent()) ?? '';
+    expect(log.indexOf(lines[0]!)).toBeLessThan(log.indexOf(lines[1]!));
+    expect(log).toBe(await (await fetch(`${stack.apiUrl}/v1/jobs/${running.id}/logs`, { headers: bearer(ADMIN_KEY) })).text());
+    await screenshot('job-page-running');
+  });
+
+  it('cancels the job from its page, only once the admin confirms', async () => {
+    await page.locator('#job-cancel').click();
+    await page.locator('#cancel-dialog').waitFor({ state: 'visible' });
+    expect(await text('#cancel-dialog-job')).toBe(running.id);
+    await screenshot('job-page-cancel-dialog');
+    await page.locator('#cancel-keep').click();
+    await page.locator('#cancel-dialog').waitFor({ state: 'hidden' });
+    expect((await jobAsAdmin(running.id)).cancelRequestedAt).toBeNull();
+
+    await page.locator('#job-cancel').click();
+    await page.locator('#cancel-confirm').click();
+    running = await waitForJob(running.id, (v) => v.status === 'cancelled', 'the job cancelled from its page');
+    expect(running.cancelRequestedAt).not.toBeNull();
+    await page.locator('#job-events li[data-event="end"][data-status="cancelled"]').waitFor();
+    expect(await text('#job-status')).toBe('cancelled');
+    expect(await jobFact('error')).toMatch(/^cancelled: /);
+    expect(await page.locator('#job-cancel').isHidden()).toBe(true);
+    expect(await text('#job-attempts tr[data-attempt="1"] [data-column="outcome"]')).toBe('cancelled');
+    await waitFor(async () => (await text('#job-log-state')) === 'The whole log (the job has ended).', { what: 'the log to be read to its end' });
+    await screenshot('job-page-cancelled');
+    await page.locator('#job-back').click();
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    expect(await page.locator('#job-page').isHidden()).toBe(true);
+  });
+
+  it('narrows the failures by kind, error code, tenant and time, in the page without a reload', async () => {
+    const other = await submit({ kind: 'solve', input: marketSplitMilp(60), timeoutSeconds: 1, maxAttempts: 1 }, OTHER_TENANT_KEY);
+    await waitForJob(other.id, (v) => v.status === 'failed', "the other tenant's job to time out");
+    await waitFor(async () => (await listedJobs('#failure-list')).length === 3, { what: 'three failures on the page', timeoutMs: 20_000 });
+    expect(await listedJobs('#failure-list')).toEqual([other.id, running.id, failed.id]);
+    // A reload would lose this.
+    await page.evaluate(() => Object.assign(globalThis, { gpuqTestMarker: true }));
+
+    const choose = async (filter: 'kind' | 'code' | 'tenant' | 'window', value: string) => {
+      await page.locator(`#filter-${filter}`).selectOption(value);
+    };
+    expect(await attributes('#filter-tenant option', 'value')).toEqual(['', 'acme', 'globex']);
+    expect(await attributes('#filter-code option', 'value')).toEqual(['', 'cancelled', 'timed_out']);
+    await choose('tenant', 'globex');
+    expect(await listedJobs('#failure-list')).toEqual([other.id]);
+    expect(await text('#failure-count')).toMatch(/^1 of 3 failed or cancelled jobs/);
+    await choose('tenant', '');
+    await choose('code', 'cancelled');
+    expect(await listedJobs('#failure-list')).toEqual([running.id]);
+    await choose('code', 'timed_out');
+    expect(await listedJobs('#failure-list')).toEqual([other.id, failed.id]);
+    await choose('tenant', 'acme');
+    await choose('kind', 'solve');
+    expect(await listedJobs('#failure-list')).toEqual([failed.id]);
+    // Kept through the page's own refreshes.
+    const before = await text('#updated');
+    await waitFor(async () => (await text('#updated')) !== before, { what: 'a refresh' });
+    expect(await listedJobs('#failure-list')).toEqual([failed.id]);
+    await screenshot('failures-filtered', '#failures');
+    await choose('kind', 'inference');
+    expect(await text('#failure-list')).toBe('No failed or cancelled job matches the filter.');
+    await page.locator('#failure-filters button[type=reset]').click();
+    await waitFor(async () => (await listedJobs('#failure-list')).length === 3, { what: 'every failure again once the filters are cleared' });
+    // All three ended within the last 15 minutes: this test file has not run that long.
+    await choose('window', String(15 * 60_000));
+    expect(await listedJobs('#failure-list')).toEqual([other.id, running.id, failed.id]);
+    expect(await page.evaluate(() => (globalThis as { gpuqTestMarker?: boolean }).gpuqTestMarker)).toBe(true);
+    // A job's id in the list opens its page.
+    await page.locator(`#failure-list tr[data-job="${other.id}"] [data-column="id"] a`).click();
+    await waitFor(async () => (await jobFact('error')).startsWith('timed_out: '), { what: "the failed job's page" });
+    expect(await jobFact('tenant')).toBe('globex');
+    await screenshot('job-page-failed');
+    await page.locator('#job-back').click();
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+  });
+
   it('takes a screenshot that shows the whole page', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'gpuq-status-page-')), 'status-page.png');
-    await page.screenshot({ path, fullPage: true });
-    console.info(`status page screenshot: ${path}`);
+    const path = await screenshot('status-page');
     const png = readFileSync(path);
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.readUInt32BE(16)).toBe(1280);

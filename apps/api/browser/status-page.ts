@@ -1,115 +1,19 @@
-// The status page's script, served as /ui/status-page.js: a plain script (no imports or exports, so
-// tsc emits it as a classic <script>), type-checked against the API's own response types. It asks
-// for the admin key once, keeps it in sessionStorage, sends it as a Bearer header, and redraws every
-// few seconds. Every text from the API is set as text (textContent, or a Text node), never parsed.
-// One file past our usual length on purpose: a classic script cannot import, and the page loads one
-// script with no bundler; its sections (formatting, DOM, each panel, fetching) are marked `// ----`.
-
-// import() types name the API's schemas without an import statement, which would make this a module.
-type GpuBox = import('@gpuq/shared').GpuBox;
-type GpuState = import('@gpuq/shared').GpuState;
-type JobView = import('@gpuq/shared').JobView;
-type SystemStatus = import('@gpuq/shared').SystemStatus;
-
-/** What each GET the page makes answers with. */
-interface Responses {
-  '/v1/gpus': import('@gpuq/shared').GpusView;
-  '/v1/system/status': SystemStatus;
-  '/v1/system/queue': import('@gpuq/shared').QueueOverview;
-}
-
-type Attributes = Record<string, string | number | boolean | null | undefined>;
-type Child = Node | string | null | undefined;
-
-interface Column<T> {
-  key: string;
-  title: string;
-  value: (item: T) => string | number;
-  className?: string;
-  isNumber?: boolean;
-}
+// The status page's script, served as /ui/status-page.js after the page's other files
+// (status-page-dom.ts: helpers; -charts, -failures, -job: those views), type-checked against the
+// API's own response types. It asks for the admin key once, keeps it in sessionStorage, sends it as
+// a Bearer header, and redraws every few seconds; /ui#job=<id> shows one job instead. Every text
+// from the API is set as text (textContent, or a Text node), never parsed.
 
 /** A job placed on a GPU: the only ones a GPU's table lists. */
 type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
 
-(() => {
-  const KEY_STORAGE = 'gpuq-admin-key';
+{
   const requested = Number(new URLSearchParams(location.search).get('refresh'));
   const everyS = Number.isFinite(requested) && requested >= 1 ? Math.min(requested, 300) : 5;
   let timer: number | undefined;
   let isRefreshing = false;
-
-  /** An answer other than 2xx, with its status (401 and 403 bring back the key form). */
-  class HttpError extends Error {
-    constructor(
-      message: string,
-      readonly status: number,
-    ) {
-      super(message);
-      this.name = 'HttpError';
-    }
-  }
-
-  /** The element with this id, of this type: the page's HTML is fixed, so anything else is a bug. */
-  function byId<T extends HTMLElement>(id: string, type: new () => T): T;
-  function byId(id: string): HTMLElement;
-  function byId(id: string, type: new () => HTMLElement = HTMLElement): HTMLElement {
-    const node = document.getElementById(id);
-    if (!(node instanceof type)) throw new Error('the page has no ' + type.name + ' #' + id);
-    return node;
-  }
-
-  // ---- formatting
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const clock = (ms: number) => {
-    const d = new Date(ms);
-    return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
-  };
-  const gib = (mb: number) => (Math.max(0, mb) / 1024).toFixed(1) + ' GiB';
-  const duration = (ms: number) => {
-    let s = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    if (h > 0) return h + ' h ' + pad(m) + ' min';
-    if (m > 0) return m + ' min ' + pad(s) + ' s';
-    return s + ' s';
-  };
-  const plural = (n: number, word: string) => n + ' ' + word + (n === 1 ? '' : 's');
-
-  // ---- DOM, text only
-  function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, children: readonly Child[] = []): HTMLElementTagNameMap[K] {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (name === 'text') node.textContent = String(value);
-      else if (name === 'className') node.className = String(value);
-      else node.setAttribute(name, String(value));
-    }
-    // append() turns a string into a Text node: it is never parsed as HTML.
-    for (const child of children) if (child !== null && child !== undefined) node.append(child);
-    return node;
-  }
-
-  function table<T>(caption: string, columns: readonly Column<T>[], items: readonly T[], emptyText: string, rowAttributes?: (item: T) => Attributes): HTMLElement {
-    if (items.length === 0) return el('p', { className: 'muted', text: emptyText });
-    const head = el('tr', {}, columns.map((c) => el('th', { scope: 'col', className: c.isNumber ? 'number' : undefined, text: c.title })));
-    const rows = items.map((item) =>
-      el(
-        'tr',
-        rowAttributes ? rowAttributes(item) : {},
-        columns.map((c) => el('td', { className: c.isNumber ? 'number' : c.className, 'data-column': c.key, text: c.value(item) })),
-      ),
-    );
-    return el('table', {}, [el('caption', { text: caption }), el('thead', {}, [head]), el('tbody', {}, rows)]);
-  }
-
-  const jobColumns: Column<JobView>[] = [
-    { key: 'id', title: 'Job', className: 'id', value: (j) => j.id },
-    { key: 'kind', title: 'Kind', value: (j) => j.kind },
-    { key: 'tenant', title: 'Tenant', value: (j) => j.tenant },
-  ];
+  /** An admin key worked: the views may show. */
+  let isSignedIn = false;
 
   // ---- GPUs
   /** The bar's parts, in MiB. What our jobs use is drawn inside their reservation; use beyond it apart. */
@@ -285,24 +189,6 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
     );
   }
 
-  function renderFailures(failures: readonly JobView[]) {
-    byId('failure-list').replaceChildren(
-      table(
-        'The last ' + plural(failures.length, 'failed or cancelled job') + ', newest first',
-        [
-          { key: 'at', title: 'Ended at', value: (j) => (j.finishedAt ? clock(j.finishedAt) : '?') },
-          { key: 'status', title: 'Status', value: (j) => j.status },
-          ...jobColumns,
-          { key: 'code', title: 'Error', className: 'id', value: (j) => (j.error ? j.error.code : '') },
-          { key: 'message', title: 'Message', value: (j) => (j.error ? j.error.message : '') },
-        ],
-        failures,
-        'No failed or cancelled jobs.',
-        (j) => ({ 'data-job': j.id }),
-      ),
-    );
-  }
-
   function renderSchedulers(schedulers: SystemStatus['schedulers'], now: number) {
     byId('scheduler-list').replaceChildren(
       table(
@@ -321,22 +207,33 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
     );
   }
 
-  // ---- fetching, with the key
-  /** The answer's body, typed by its path: the API checks every answer against these schemas before it sends it. */
-  async function getJson<P extends keyof Responses>(path: P): Promise<Responses[P]> {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const response = await fetch(path, { headers: key ? { authorization: 'Bearer ' + key } : {}, cache: 'no-store' });
-    const body: unknown = await response.json().catch(() => null);
-    if (!response.ok) {
-      const message = (body as Partial<import('@gpuq/shared').ErrorBody> | null)?.error?.message;
-      throw new HttpError(message || 'the server answered ' + response.status, response.status);
+  // ---- fetching, views and the key
+  /** The job the address names (/ui#job=<id>), or null for the status itself. */
+  function jobIdOfAddress(): string | null {
+    const match = /^#job=(.+)$/.exec(location.hash);
+    if (!match) return null;
+    try {
+      return decodeURIComponent(match[1]!);
+    } catch {
+      return null;
     }
-    return body as Responses[P];
+  }
+
+  /** The status or one job, as the address says; once signed in. */
+  function showView() {
+    const id = jobIdOfAddress();
+    byId('dashboard').hidden = id !== null;
+    byId('job-page').hidden = id === null;
+    if (id === null) closeJobPage();
+    else if (jobPage?.id !== id) openJobPage(id);
   }
 
   function showKeyForm(message: string) {
     clearTimeout(timer);
+    isSignedIn = false;
+    closeJobPage();
     byId('dashboard').hidden = true;
+    byId('job-page').hidden = true;
     byId('forget-key').hidden = true;
     byId('updated').textContent = 'Not signed in';
     byId('key-form-message').textContent = message;
@@ -349,33 +246,38 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
     timer = setTimeout(() => void refresh(), everyS * 1000);
   }
 
+  function keyRefused(error: HttpError) {
+    const hadKey = sessionStorage.getItem(KEY_STORAGE) !== null;
+    sessionStorage.removeItem(KEY_STORAGE);
+    if (error.status === 403) showKeyForm('That key is not an admin key: ' + error.message);
+    else showKeyForm(hadKey ? 'That key was refused: ' + error.message : 'Enter an admin API key to see the status.');
+  }
+
   async function refresh() {
     clearTimeout(timer);
     if (isRefreshing) return;
     if (document.hidden) return schedule();
     isRefreshing = true;
     try {
-      const [gpus, status, overview] = await Promise.all([getJson('/v1/gpus'), getJson('/v1/system/status'), getJson('/v1/system/queue')]);
+      const [gpus, status, overview, failed] = await Promise.all([getJson('/v1/gpus'), getJson('/v1/system/status'), getJson('/v1/system/queue'), getJson('/v1/system/failures')]);
       const now = Date.now();
+      // Sampled on every refresh, whichever view shows: the charts' only data.
+      addSample(gpus.boxes, status, now);
+      renderCharts(now, everyS);
       renderGpus(gpus.boxes, overview.running, now);
       renderServers(gpus.boxes);
       renderQueue(status.queues, overview.queued, now);
-      renderFailures(overview.recentFailures);
+      setFailures(failed.failures, failed.readPerKind, Object.keys(status.queues));
       renderSchedulers(status.schedulers, now);
       byId('key-form').hidden = true;
       byId('load-error').hidden = true;
-      byId('dashboard').hidden = false;
+      isSignedIn = true;
+      showView();
       byId('forget-key').hidden = !sessionStorage.getItem(KEY_STORAGE);
       byId('updated').textContent = 'updated ' + clock(now) + ' · refreshes every ' + everyS + ' s';
       schedule();
     } catch (error) {
-      if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
-        const hadKey = sessionStorage.getItem(KEY_STORAGE) !== null;
-        sessionStorage.removeItem(KEY_STORAGE);
-        if (error.status === 403) showKeyForm('That key is not an admin key: ' + error.message);
-        else showKeyForm(hadKey ? 'That key was refused: ' + error.message : 'Enter an admin API key to see the status.');
-        return;
-      }
+      if (error instanceof HttpError && (error.status === 401 || error.status === 403)) return keyRefused(error);
       const message = error instanceof Error ? error.message : String(error);
       byId('load-error').textContent = 'Could not refresh: ' + message + '. Showing what was loaded before; trying again in ' + everyS + ' s.';
       byId('load-error').hidden = false;
@@ -400,8 +302,15 @@ type PlacedJob = JobView & { placement: NonNullable<JobView['placement']> };
     sessionStorage.removeItem(KEY_STORAGE);
     showKeyForm('Key forgotten. Enter an admin API key to see the status.');
   });
+  window.addEventListener('hashchange', () => {
+    if (!isSignedIn) return;
+    showView();
+    window.scrollTo(0, 0);
+  });
+  watchFailureFilters();
+  watchJobPage(keyRefused);
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && byId('key-form').hidden) void refresh();
   });
   void refresh();
-})();
+}

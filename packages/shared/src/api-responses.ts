@@ -79,3 +79,10 @@ export const BoxDrainState = z.object({
   drainedReason: z.string().nullable().describe('Why it takes no new jobs; null when it takes them.'),
 });
 export type BoxDrainState = z.infer<typeof BoxDrainState>;
+
+/** GET /v1/system/failures (admins): the failed and cancelled jobs the status page filters. */
+export const FailureList = z.object({
+  failures: z.array(JobView).describe('Failed and cancelled jobs of every kind, newest first, without their results.'),
+  readPerKind: z.number().int().describe("At most this many of each kind's failed set, the newest, are read: a bound, so a long history costs the same."),
+});
+export type FailureList = z.infer<typeof FailureList>;

@@ -1,6 +1,7 @@
 // The status page: its HTML shell at /ui (no data in it, so it is served without a key; its script
 // asks for the admin key and sends it as a Bearer header), the script and stylesheet, and
-// GET /v1/system/queue, the admin's view of the jobs the page lists.
+// GET /v1/system/queue, the admin's view of the jobs the page lists; the page's other admin routes
+// (status-*.ts) are registered here too. The job page is /ui#job=<id>: the same shell.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { KINDS, QueueOverview, type JobView } from '@gpuq/shared';
@@ -9,6 +10,7 @@ import { STATUS_PAGE_HTML } from '../ui/status-page-html.js';
 import { readStatusPageScript } from '../ui/status-page-script.js';
 import { STATUS_PAGE_STYLE } from '../ui/status-page-style.js';
 import { errorResponses } from './error-responses.js';
+import { statusFailureRoutes, viewsWithoutResults } from './status-failures.js';
 
 /** Only what the page itself serves: its script, its stylesheet, and fetches to this origin. */
 export const STATUS_PAGE_CSP = [
@@ -50,9 +52,8 @@ export const statusPageRoutes: FastifyPluginAsync = async (fastify) => {
   asset('/ui/status-page.js', 'text/javascript; charset=utf-8', await readStatusPageScript(), 'no-cache');
   asset('/ui/status-page.css', 'text/css; charset=utf-8', STATUS_PAGE_STYLE, 'no-cache');
 
-  /** Views of the jobs with these ids that still exist, without their results (they can be large). */
-  const viewsOf = async (ids: readonly string[], principal: Principal): Promise<JobView[]> =>
-    (await Promise.all(ids.map((id) => app.jobs.view(id, principal)))).flatMap((view) => (view ? [{ ...view, result: null }] : []));
+  const viewsOf = (ids: readonly string[], principal: Principal) => viewsWithoutResults(app.jobs, ids, principal);
+  await app.register(statusFailureRoutes);
 
   async function overviewOf(principal: Principal): Promise<QueueOverview> {
     const perKind = await Promise.all(

@@ -56,8 +56,28 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       <div id="queued"></div>
     </section>
 
+    <section id="charts" aria-labelledby="charts-title">
+      <h2 id="charts-title">The last hour</h2>
+      <p id="chart-note" class="muted"></p>
+      <div id="chart-list"></div>
+    </section>
+
     <section id="failures" aria-labelledby="failures-title">
       <h2 id="failures-title">Recent failures and cancels</h2>
+      <form id="failure-filters" class="filters" aria-label="Filter the failures">
+        <label>Kind <select id="filter-kind" name="kind"><option value="">any</option></select></label>
+        <label>Error <select id="filter-code" name="code"><option value="">any</option></select></label>
+        <label>Tenant <select id="filter-tenant" name="tenant"><option value="">any</option></select></label>
+        <label>Ended <select id="filter-window" name="window">
+          <option value="">any time</option>
+          <option value="900000">in the last 15 min</option>
+          <option value="3600000">in the last hour</option>
+          <option value="21600000">in the last 6 h</option>
+          <option value="86400000">in the last 24 h</option>
+        </select></label>
+        <button type="reset">Clear filters</button>
+      </form>
+      <p id="failure-count" class="muted" role="status"></p>
       <div id="failure-list"></div>
     </section>
 
@@ -66,6 +86,43 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       <div id="scheduler-list"></div>
     </section>
   </div>
+
+  <div id="job-page" hidden>
+    <p><a href="#" id="job-back">← All of the status</a></p>
+    <h2><span id="job-title">Job</span> <span id="job-status" class="status"></span></h2>
+    <p id="job-message" role="status" hidden></p>
+    <button type="button" id="job-cancel" class="danger" hidden>Cancel this job…</button>
+
+    <section aria-labelledby="job-view-title">
+      <h3 id="job-view-title">The job</h3>
+      <div id="job-facts"></div>
+      <div id="job-stages"></div>
+    </section>
+
+    <section aria-labelledby="job-attempts-title">
+      <h3 id="job-attempts-title">Placement history</h3>
+      <div id="job-attempts"></div>
+      <p class="hint">gpuq keeps only the current or last attempt’s placement (each attempt overwrites the job’s run record): an earlier attempt is listed only when this page saw it while open.</p>
+    </section>
+
+    <section aria-labelledby="job-events-title">
+      <h3 id="job-events-title">Events, as they happen</h3>
+      <ol id="job-events" class="events" aria-live="polite"></ol>
+    </section>
+
+    <section aria-labelledby="job-log-title">
+      <h3 id="job-log-title">Worker log</h3>
+      <p id="job-log-state" class="muted" role="status"></p>
+      <pre id="job-log" class="log" tabindex="0"></pre>
+    </section>
+  </div>
+
+  <dialog id="cancel-dialog" aria-labelledby="cancel-dialog-title">
+    <h2 id="cancel-dialog-title">Cancel job <code id="cancel-dialog-job"></code>?</h2>
+    <p>A queued job never runs; a running one is stopped within a second. This cannot be undone.</p>
+    <button type="button" id="cancel-confirm" class="danger">Cancel the job</button>
+    <button type="button" id="cancel-keep" autofocus>Keep it</button>
+  </dialog>
 </main>
 </body>
 </html>

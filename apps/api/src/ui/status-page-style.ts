@@ -58,4 +58,46 @@ td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
 td.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
 .state-up { color: #276749; font-weight: 600; }
 .state-down { color: #9b2c2c; font-weight: 600; }
+
+.filters { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin-bottom: 0.25rem; }
+.filters label { font-size: 0.9em; }
+.filters select { font: inherit; margin-left: 0.25rem; }
+
+#chart-list { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 0.75rem; }
+.chart-figure { margin: 0; }
+.chart-figure figcaption { font-weight: 600; font-size: 0.9em; }
+.chart { width: 100%; height: auto; display: block; }
+.chart .grid { stroke: #e2e8f0; stroke-width: 1; }
+.chart .axis { fill: var(--muted); font-size: 11px; }
+.chart .line { fill: none; stroke-width: 2; }
+.chart .dashed, .swatch.dashed { stroke-dasharray: 5 3; opacity: 0.8; }
+.chart-legend { list-style: none; padding: 0; margin: 0.2rem 0 0; display: flex; flex-wrap: wrap; gap: 0.1rem 1rem; font-size: 0.85em; }
+.chart .series-0 { stroke: #2b6cb0; fill: #2b6cb0; } .swatch.series-0 { background: #2b6cb0; }
+.chart .series-1 { stroke: #c05621; fill: #c05621; } .swatch.series-1 { background: #c05621; }
+.chart .series-2 { stroke: #2f855a; fill: #2f855a; } .swatch.series-2 { background: #2f855a; }
+.chart .series-3 { stroke: #6b46c1; fill: #6b46c1; } .swatch.series-3 { background: #6b46c1; }
+.chart .series-4 { stroke: #b83280; fill: #b83280; } .swatch.series-4 { background: #b83280; }
+.chart .series-5 { stroke: #2c7a7b; fill: #2c7a7b; } .swatch.series-5 { background: #2c7a7b; }
+.chart .series-6 { stroke: #975a16; fill: #975a16; } .swatch.series-6 { background: #975a16; }
+.chart .series-7 { stroke: #4a5568; fill: #4a5568; } .swatch.series-7 { background: #4a5568; }
+.chart .line.series-0, .chart .line.series-1, .chart .line.series-2, .chart .line.series-3,
+.chart .line.series-4, .chart .line.series-5, .chart .line.series-6, .chart .line.series-7 { fill: none; }
+.swatch.dashed { background-image: repeating-linear-gradient(90deg, transparent 0 3px, #fff 3px 5px); }
+
+#job-page section { margin-top: 0.75rem; }
+#job-page h2 { font-size: 1.2rem; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+.status { font-family: system-ui, sans-serif; font-size: 0.8em; padding: 0.1rem 0.5rem; border-radius: 999px; background: #edf2f7; }
+.status-running { background: #bee3f8; } .status-succeeded { background: #c6f6d5; }
+.status-failed { background: #fed7d7; } .status-cancelled { background: #feebc8; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 1rem; margin: 0; }
+.facts div { display: contents; }
+.facts dt { color: var(--muted); }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.events { max-height: 16rem; overflow: auto; margin: 0; padding-left: 1.5rem; font-size: 0.9em; }
+.events time { font-variant-numeric: tabular-nums; color: var(--muted); }
+.log { max-height: 24rem; overflow: auto; background: #1a202c; color: #e2e8f0; padding: 0.5rem 0.75rem; border-radius: 4px; font-size: 0.85em; white-space: pre-wrap; min-height: 2rem; }
+.notice { color: #22543d; background: #f0fff4; border: 1px solid #9ae6b4; padding: 0.5rem 0.75rem; border-radius: 4px; }
+button.danger { background: #c53030; color: #fff; border: 1px solid #9b2c2c; border-radius: 4px; }
+dialog { border: 1px solid var(--line); border-radius: 6px; max-width: 32rem; }
+dialog::backdrop { background: rgba(26, 32, 44, 0.4); }
 `;
