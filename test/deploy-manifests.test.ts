@@ -4,9 +4,9 @@
 // socket, non-root containers, network policies) and point at config files that pass the shared
 // schema and name services that exist. A missing tool skips its checks and says why.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
@@ -486,6 +486,78 @@ describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s${kubectlSkip ? ` (skipped
           expect(service, `Service ${url.hostname}`).toBeDefined();
           expect(service?.spec.ports.map((p) => String(p.port)), url.href).toContain(url.port);
         }
+      });
+    });
+  }
+});
+
+// ---- deploy/k8s/kubernetes-executor (a kustomize Component) ----
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+interface RbacObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: PolicyRule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+}
+
+describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s with the kubernetes-executor component${kubectlSkip ? ` (skipped: ${kubectlSkip})` : ''}`, () => {
+  // An overlay of the operator's own beside deploy/k8s: kustomize loads only relative paths.
+  const renders = kubectls.map((kubectl) => {
+    mkdirSync(inRepo('.data'), { recursive: true });
+    const dir = mkdtempSync(inRepo('.data', 'k8s-overlay-'));
+    try {
+      const base = relative(dir, inRepo('deploy', 'k8s'));
+      writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${base}\ncomponents:\n  - ${base}/kubernetes-executor\n`);
+      const result = run(kubectl, ['kustomize', dir]);
+      const docs = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject & RbacObject) : [];
+      return { kubectl, result, docs };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const { kubectl, result, docs } of renders) {
+    describe(`rendered by ${kubectl}`, () => {
+      it('renders', () => {
+        expect(result.stderr).not.toMatch(/error/i);
+        expect(result.status).toBe(0);
+      });
+
+      it("gives the scheduler's service account a Role in its namespace for Jobs, pods and their logs, and nothing cluster-wide", () => {
+        const kinds = docs.map((d) => d.kind);
+        expect(kinds).not.toContain('ClusterRole');
+        expect(kinds).not.toContain('ClusterRoleBinding');
+        const roles = docs.filter((d) => d.kind === 'Role');
+        expect(roles).toHaveLength(1);
+        const role = roles[0]!;
+        expect(role.metadata.namespace).toBe('gpuq');
+        const granted = role.rules!.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((verb) => `${r.apiGroups.join(',')}/${res}:${verb}`))).sort();
+        expect(granted).toEqual(
+          ['batch/jobs:create', 'batch/jobs:get', 'batch/jobs:list', 'batch/jobs:watch', 'batch/jobs:delete', '/pods:get', '/pods:list', '/pods:watch', '/pods/log:get'].sort(),
+        );
+        const bindings = docs.filter((d) => d.kind === 'RoleBinding');
+        expect(bindings).toHaveLength(1);
+        expect(bindings[0]!.metadata.namespace).toBe('gpuq');
+        expect(bindings[0]!.roleRef).toMatchObject({ kind: 'Role', name: role.metadata.name });
+        expect(bindings[0]!.subjects).toEqual([{ kind: 'ServiceAccount', name: 'scheduler', namespace: 'gpuq' }]);
+      });
+
+      it("mounts the token in the scheduler's pod only, lets it reach the API server, and gives the Jobs' pods a token-less account with no egress", () => {
+        for (const { name, spec } of podSpecs(docs)) expect(spec.automountServiceAccountToken, name).toBe(name === 'Deployment/scheduler');
+        const jobAccount = docs.find((d) => d.kind === 'ServiceAccount' && d.metadata.name === 'gpuq-job');
+        expect(jobAccount?.automountServiceAccountToken).toBe(false);
+        expect(jobAccount?.metadata.namespace).toBe('gpuq');
+        const apiEgress = docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'scheduler-egress-kube-api')!;
+        expect(appOf(apiEgress.spec.podSelector)).toBe('scheduler');
+        expect(apiEgress.spec.egress[0]).toMatchObject({ ports: [{ port: 443 }, { port: 6443 }] });
+        const jobEgress = docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'gpuq-job-egress')!;
+        expect(jobEgress.spec.egress).toEqual([]);
       });
     });
   }

@@ -81,5 +81,66 @@ export const DockerExecutorConfig = z.strictObject({
 });
 export type DockerExecutorConfig = z.infer<typeof DockerExecutorConfig>;
 
-export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig, ProcessExecutorConfig, DockerExecutorConfig]);
+/** Where an attempt's directory lives: the scheduler writes and reads it under `localDir`; the Job's pod mounts it at `mountPath`. */
+export const KubernetesVolumeConfig = z.union([
+  z.strictObject({
+    /** A PersistentVolumeClaim (ReadWriteMany) mounted in the scheduler's pod at `localDir` and in each Job's pod. */
+    claimName: z.string().min(1),
+    localDir: z.string().min(1),
+    mountPath: z.string().default('/job'),
+  }),
+  z.strictObject({
+    /** A directory on the node: for a one-node cluster and for tests, where the scheduler runs on that node. */
+    hostPath: z.string().min(1),
+    localDir: z.string().min(1),
+    mountPath: z.string().default('/job'),
+  }),
+]);
+export type KubernetesVolumeConfig = z.infer<typeof KubernetesVolumeConfig>;
+
+/**
+ * One batch/v1 Job per attempt on a Kubernetes cluster's GPU nodes, from the image config names,
+ * pinned to the node of the GPU gpuq chose (docs/contracts/kubernetes.md).
+ */
+export const KubernetesExecutorConfig = z.strictObject({
+  type: z.literal('kubernetes'),
+  /** The namespace the Jobs run in (the scheduler's Role grants it only there). */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS-1123 label').max(63),
+  image: z.string().min(1),
+  /** The container's command (its entrypoint); the image's own when absent. The kind gives the arguments. */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /** The Job's pod runs as this service account; the namespace's default when absent. */
+  serviceAccount: z.string().min(1).optional(),
+  /** A kubeconfig file; else KUBECONFIG, else the in-cluster service account. */
+  kubeconfig: z.string().optional(),
+  volume: KubernetesVolumeConfig,
+  /**
+   * The node each of config's GPUs (by id) sits on: the Job gets a node affinity for it.
+   * Config's `gpus` entries carry the UUID that `hami` pins to.
+   */
+  gpuNodes: z.record(z.string(), z.string().min(1)),
+  /**
+   * `whole`: `nvidia.com/gpu: 1` (NVIDIA's device plugin; it picks which GPU of the node). `hami`:
+   * HAMi's `nvidia.com/gpumem` (the job's VRAM in MiB) on the GPU named by its UUID annotation, so
+   * jobs share a GPU with their memory enforced.
+   */
+  gpuSharing: z.enum(['whole', 'hami']).default('whole'),
+  /** The container's memory limit (and request): host memory, named when the pod is OOMKilled. */
+  memoryMb: z.number().int().positive().default(32_768),
+  cpu: z.string().default('4'),
+  /** The user the container runs as, never root. */
+  runAsUser: z.number().int().positive().default(1000),
+  /** Size of the emptyDir at /tmp (HOME), and of the memory-backed one at /dev/shm. */
+  tmpSizeMb: z.number().int().positive().default(4_096),
+  shmSizeMb: z.number().int().positive().default(8_192),
+  /** How long a pod may wait unschedulable before the attempt fails (retried while attempts remain). */
+  unschedulableTimeoutMs: z.number().int().positive().default(300_000),
+  /** Seconds a finished Job stays for `kubectl` if gpuq's own delete did not happen. */
+  ttlSecondsAfterFinished: z.number().int().nonnegative().default(3_600),
+  /** Keep a failed attempt's Job and directory, to look at what went wrong. */
+  keepOnFailure: z.boolean().default(false),
+});
+export type KubernetesExecutorConfig = z.infer<typeof KubernetesExecutorConfig>;
+
+export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig, ProcessExecutorConfig, DockerExecutorConfig, KubernetesExecutorConfig]);
 export type ExecutorConfig = z.infer<typeof ExecutorConfig>;

@@ -14,6 +14,8 @@ export interface ExecutionRequest {
   fence?: number;
   /** What the executor's prepare stage made of the input, for kinds that have one. */
   prepared?: unknown;
+  /** The job's time limit: the scheduler stops the attempt then; an executor may also hand it to the worker. */
+  timeoutMs?: number;
 }
 
 export interface ExecutionHooks {

@@ -52,6 +52,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
     ...(held.prepared !== undefined ? { prepared: held.prepared } : {}),
     gpu: { id: reservation.gpu, vramMb: reservation.vramMb, totalMb: attempt.gpuTotalMb, ...(attempt.gpuUuid ? { uuid: attempt.gpuUuid } : {}) },
     ...(attempt.fence !== undefined ? { fence: attempt.fence } : {}),
+    timeoutMs: held.data.timeoutSeconds * 1000,
   };
   // Incumbents and log text are written in the order they came: each write waits for the one before.
   let outputs: Promise<void> = Promise.resolve();

@@ -5,13 +5,14 @@ import { foldContainer } from './fold/fold-container.js';
 import { DockerExecutor, type ContainerAdapter } from '../executors/docker.js';
 import type { Executor } from '../executors/executor.js';
 import { HttpExecutor } from '../executors/http.js';
+import { KubernetesExecutor } from '../executors/kubernetes/kubernetes-executor.js';
 import { InferenceExecutor } from './inference/inference-executor.js';
 import { ProcessExecutor } from '../executors/process.js';
 import { SolveRouter } from './solve/solve-router.js';
 import type { SolveServers } from './solve/solve-servers.js';
 
 
-/** How each kind runs in a container, for kinds config gives a docker executor. */
+/** How each kind runs in a container, for kinds config gives a docker or kubernetes executor. */
 const CONTAINER_ADAPTERS: Record<string, ContainerAdapter> = { fold: foldContainer };
 
 /** Each kind's executor; solve jobs go to `solveServers` when config lists servers. */
@@ -33,6 +34,13 @@ export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, 
         const adapter = CONTAINER_ADAPTERS[kind];
         if (!adapter) throw new Error(`config kinds.${kind}.executor is docker, but gpuq knows no container for ${kind} jobs`);
         executors.set(kind, new DockerExecutor(executor, adapter, config.artifactsDir, boxId, log.child({ kind, executor: 'docker', image: executor.image })));
+        break;
+      }
+      case 'kubernetes': {
+        const adapter = CONTAINER_ADAPTERS[kind];
+        if (!adapter) throw new Error(`config kinds.${kind}.executor is kubernetes, but gpuq knows no container for ${kind} jobs`);
+        const kubeLog = log.child({ kind, executor: 'kubernetes', namespace: executor.namespace });
+        executors.set(kind, new KubernetesExecutor(executor, adapter, config.artifactsDir, boxId, kubeLog));
         break;
       }
     }
