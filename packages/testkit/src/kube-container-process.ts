@@ -45,8 +45,10 @@ export function startContainerProcess(
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...imageEnv };
   for (const e of container.env ?? []) env[e.name] = local(e.value ?? '');
   if (gpu) Object.assign(env, { NVIDIA_VISIBLE_DEVICES: gpu, CUDA_VISIBLE_DEVICES: gpu });
-  // `command` replaces the image's entrypoint; `args` are its arguments.
-  const command = [...(container.command ?? entrypoint), ...(container.args ?? [])].map(local);
+  // `command` replaces the image's entrypoint; `args` are its arguments. The entrypoint is this
+  // machine's path to the stand-in program, never a path inside the container: it is not
+  // rewritten (a checkout under /tmp would otherwise land in the emptyDir mounted at /tmp).
+  const command = [...(container.command ? container.command.map(local) : entrypoint), ...(container.args ?? []).map(local)];
   const child = spawn(command[0]!, command.slice(1), {
     ...(container.workingDir ? { cwd: local(container.workingDir) } : {}),
     env,
