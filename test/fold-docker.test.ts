@@ -144,6 +144,12 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
       expect(done.placement?.gpu).toBe('gpu2');
       const firstAttempt = stack.scheduler.lines.find((l) => l.jobId === submitted.id && l.msg === 'attempt failed; will retry');
       expect(firstAttempt).toMatchObject({ code: 'gpu_out_of_memory', reason: 'GPU out of memory at 1,850 tokens on a 24 GiB GPU; retrying on a GPU with more memory' });
+      // Both attempts are in the job's history: where each ran and how it ended.
+      const history = (await stack.request<{ attempts: Array<{ attempt: number; gpu: string; error: { code: string } | null }> }>('GET', `/v1/jobs/${submitted.id}/attempts`)).body.attempts;
+      expect(history.map((a) => [a.attempt, a.gpu, a.error?.code ?? null])).toEqual([
+        [1, expect.stringMatching(/^gpu[01]$/), 'gpu_out_of_memory'],
+        [2, 'gpu2', null],
+      ]);
     });
 
     it('out of GPU memory with no larger GPU: failed at once, with the reason', async () => {

@@ -15,7 +15,7 @@ interface JobPageState {
   id: string;
   aborter: AbortController;
   view: JobView | null;
-  /** Attempts by number, as the views this page saw told them: gpuq keeps only the last one's placement. */
+  /** Attempts by number: those that ended as the scheduler recorded them, and the one running now. */
   attempts: Map<number, AttemptRow>;
   isEnded: boolean;
 }
@@ -121,26 +121,32 @@ function renderJobView(state: JobPageState, view: JobView) {
 }
 
 // ---- placement history
+/** A job's finished attempts, as the scheduler recorded them (GET /v1/jobs/:id/attempts). */
+async function recordedAttempts(id: string, signal: AbortSignal): Promise<import('@gpuq/shared').AttemptRecord[]> {
+  const response = await fetch('/v1/jobs/' + encodeURIComponent(id) + '/attempts', { headers: authHeaders(), cache: 'no-store', signal });
+  if (!response.ok) throw await httpErrorOf(response);
+  return ((await response.json()) as { attempts: import('@gpuq/shared').AttemptRecord[] }).attempts;
+}
+
+/**
+ * The attempts that ended, as the scheduler recorded each (where it ran, how it ended), and the one
+ * running now from the view; read again on each change of the view.
+ */
 function noteAttempt(state: JobPageState, view: JobView) {
-  const n = view.attempts.made;
-  if (n === 0 || (view.placement === null && view.startedAt === null)) return renderAttempts(state);
-  const before = state.attempts.get(n);
-  const outcome =
-    view.status === 'running'
-      ? 'running'
-      : view.status === 'queued'
-        ? 'ended; retried (' + (view.pendingReason ?? 'waiting') + ')'
-        : view.status + (view.error && view.error.code !== view.status ? ': ' + view.error.code : '');
-  state.attempts.set(n, {
-    attempt: n,
-    where: whereOf(view.placement),
-    startedAt: view.startedAt,
-    finishedAt: view.finishedAt ?? (view.status === 'running' ? null : (before?.finishedAt ?? Date.now())),
-    outcome,
-  });
-  // An earlier attempt this page saw running, and no longer is: it ended when a later one began.
-  for (const row of state.attempts.values()) if (row.attempt < n && row.outcome === 'running') row.outcome = 'ended; retried';
-  renderAttempts(state);
+  void recordedAttempts(state.id, state.aborter.signal)
+    .then((recorded) => {
+      if (jobPage !== state) return;
+      state.attempts.clear();
+      for (const a of recorded) {
+        const where = whereOf(a.server !== null ? { gpu: a.gpu, vramMb: 0, server: a.server, ...(a.box !== null ? { box: a.box } : {}) } : a.gpu !== null ? { gpu: a.gpu, vramMb: a.vramMb ?? 0, ...(a.box !== null ? { box: a.box } : {}) } : null);
+        state.attempts.set(a.attempt, { attempt: a.attempt, where, startedAt: a.startedAt, finishedAt: a.finishedAt, outcome: a.error === null ? 'succeeded' : a.error.code === 'cancelled' ? 'cancelled' : a.error.code + ': ' + a.error.message });
+      }
+      if (view.status === 'running' && !state.attempts.has(view.attempts.made)) {
+        state.attempts.set(view.attempts.made, { attempt: view.attempts.made, where: whereOf(view.placement), startedAt: view.startedAt, finishedAt: null, outcome: 'running' });
+      }
+      renderAttempts(state);
+    })
+    .catch(() => renderAttempts(state));
 }
 
 function renderAttempts(state: JobPageState) {

@@ -19,6 +19,7 @@ import { boxRoutes } from './routes/boxes.js';
 import { cuoptRoutes } from './routes/cuopt.js';
 import { healthRoutes } from './routes/health.js';
 import { jobFileRoutes } from './routes/job-files.js';
+import { jobAttemptRoutes } from './routes/job-attempts.js';
 import { jobIncumbentRoutes } from './routes/job-incumbent.js';
 import { jobLogRoutes } from './routes/job-logs.js';
 import { jobStreamRoutes } from './routes/job-stream.js';
@@ -92,6 +93,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(jobFileRoutes(options.config.artifactsDir));
   await app.register(jobLogRoutes);
   await app.register(jobIncumbentRoutes);
+  await app.register(jobAttemptRoutes);
   await app.register(batchRoutes);
   await app.register(systemRoutes);
   await app.register(boxRoutes);

@@ -88,6 +88,7 @@ describe('the OpenAPI document', () => {
         'GET /v1/system/status',
         'GET /v1/system/queue',
         'GET /v1/system/failures',
+        'GET /v1/jobs/{id}/attempts',
       ].sort(),
     );
   });

@@ -57,3 +57,26 @@ describe('RunRecords: a job’s incumbents and log', () => {
     expect(log.slice(JOB_LOG_MAX_BYTES)).toMatch(/^\n\[gpuq\] the log was cut here/);
   });
 });
+
+describe('RunRecords: a job’s attempts', () => {
+  it('keeps each attempt that ran, where and how it ended, and none that ended before it ran', async () => {
+    // The box's fence, as its lease holds it: the run record's writes are fenced.
+    await redis.set('fence', '1');
+    const oom = { code: 'gpu_out_of_memory' as const, message: 'GPU out of memory at 1,850 tokens on a 24 GiB GPU' };
+    await records.held('job-5', 1, 't1');
+    await records.running('job-5', { attempt: 1, gpu: 'gpu0', vramMb: 20_000, startedAt: 1_000, token: 't1' });
+    await records.ended('job-5', { finishedAt: 2_000, error: oom });
+    // The second attempt is held, then ends before it runs (its scheduler stopped): nothing to add.
+    await records.held('job-5', 2, 't2');
+    await records.ended('job-5', { finishedAt: 2_500, error: { code: 'worker_unavailable', message: 'the scheduler stopped' } });
+    await records.held('job-5', 3, 't3');
+    await records.running('job-5', { attempt: 3, gpu: 'gpu1', vramMb: 40_000, startedAt: 3_000, token: 't3' });
+    await records.ended('job-5', { finishedAt: 4_000 });
+    const attempts = (await redis.lrange(keys.jobAttempts('job-5'), 0, -1)).map((text) => JSON.parse(text) as unknown);
+    expect(attempts).toEqual([
+      { attempt: 1, box: 'box-a', gpu: 'gpu0', vramMb: 20_000, server: null, startedAt: 1_000, finishedAt: 2_000, error: oom },
+      { attempt: 3, box: 'box-a', gpu: 'gpu1', vramMb: 40_000, server: null, startedAt: 3_000, finishedAt: 4_000, error: null },
+    ]);
+    expect(await redis.ttl(keys.jobAttempts('job-5'))).toBeGreaterThan(FINISHED_JOB_RETENTION_S - 10);
+  });
+});

@@ -53,6 +53,8 @@ export const keys = {
   jobIncumbents: (jobId: string): string => `gpuq:job:${jobId}:incumbents`,
   /** The latest (best) incumbent of a job, kept for the job's retention however the job ends; the list above is handed out and emptied. */
   jobBestIncumbent: (jobId: string): string => `gpuq:job:${jobId}:best-incumbent`,
+  /** A job's finished attempts, oldest first (AttemptRecord JSON), kept as long as the job. */
+  jobAttempts: (jobId: string): string => `gpuq:job:${jobId}:attempts`,
   /** A job's worker log (the solver's log lines, a container's or a process's output), as text appended in order. */
   jobLog: (jobId: string): string => `gpuq:job:${jobId}:log`,
   /**

@@ -27,6 +27,24 @@ export const StageRecord = z.object({
 });
 export type StageRecord = z.infer<typeof StageRecord>;
 
+/**
+ * One finished attempt, as the scheduler appends it to the job's attempt list (keys.jobAttempts)
+ * when the attempt ends: where it ran and how it ended. The run record itself holds only the last.
+ */
+export const AttemptRecord = z.object({
+  attempt: z.number().int(),
+  box: z.string().nullable(),
+  gpu: z.string().nullable(),
+  vramMb: z.number().int().nullable(),
+  /** The solve server it went to, if any. */
+  server: z.string().nullable(),
+  startedAt: z.number().int(),
+  finishedAt: z.number().int(),
+  /** Why it failed; null when it succeeded. */
+  error: JobError.nullable(),
+});
+export type AttemptRecord = z.infer<typeof AttemptRecord>;
+
 /** The hash as read with HGETALL: every field a string, every field optional. */
 export const RunRecord = z.object({
   /** held: fetched and waiting for a GPU; running: dispatched; ended: the attempt is over. */

@@ -25,6 +25,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /v1/system/status': 'getSystemStatus',
   'GET /v1/system/queue': 'getSystemQueue',
   'GET /v1/system/failures': 'listSystemFailures',
+  'GET /v1/jobs/:id/attempts': 'listJobAttempts',
   'GET /cuopt/health': 'cuoptHealth',
   'POST /cuopt/request': 'cuoptSubmitRequest',
   'GET /cuopt/request/:id': 'cuoptGetRequestStatus',

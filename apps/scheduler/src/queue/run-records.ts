@@ -3,7 +3,7 @@
 // and only while this scheduler holds its box (fenced). Each write is announced on the job's
 // events channel, for the API's event streams. Beside it, what the worker handed out while the job
 // ran: a solve's incumbents and the solver's log, kept as long as the record.
-import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type cuopt, type JobError, type StageRecord } from '@gpuq/shared';
+import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type AttemptRecord, type cuopt, type JobError, type StageRecord } from '@gpuq/shared';
 import { RedisScript, type Redis } from '@gpuq/runtime';
 import type { FencedOp, FencedWriter } from '../box/fenced-writes.js';
 
@@ -22,6 +22,20 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 return redis.call('APPEND', KEYS[1], text)
 `;
 const APPEND_CAPPED_SCRIPT = new RedisScript(APPEND_CAPPED);
+
+// Appends the attempt ARGV[1] (JSON) to the history unless the last entry has its start ARGV[2]:
+// an attempt that ended before it ran finds the run record's start of the one before; sets the expiry.
+const APPEND_ATTEMPT = `
+local last = redis.call('LINDEX', KEYS[1], -1)
+if last then
+  local ok, entry = pcall(cjson.decode, last)
+  if ok and tostring(entry.startedAt) == ARGV[2] then return 0 end
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+const APPEND_ATTEMPT_SCRIPT = new RedisScript(APPEND_ATTEMPT);
 
 /** The time an attempt held its GPU (or, on a CPU solve server, the CPU), for the job's cost. */
 export interface Spent {
@@ -124,14 +138,28 @@ export class RunRecords {
   async ended(jobId: string, fields: { finishedAt: number; error?: JobError; spent?: Spent }): Promise<JobSeconds> {
     this.lastReason.delete(jobId);
     const { spent, ...rest } = fields;
-    const [gpuSeconds, cpuSeconds] = await this.write(jobId, {
+    const [gpuSeconds, cpuSeconds, attempt, startedAt, box, gpu, vramMb, server] = await this.write(jobId, {
       del: ['pendingReason', 'ahead', 'token'],
       set: runRecordFields({ phase: 'ended', ...rest }),
       ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
-      read: ['gpuSeconds', 'cpuSeconds'],
+      read: ['gpuSeconds', 'cpuSeconds', 'attempt', 'startedAt', 'box', 'gpu', 'vramMb', 'server'],
     });
+    // An attempt that started goes into the job's history: where it ran and how it ended.
+    if (startedAt) {
+      const record: AttemptRecord = {
+        attempt: Number(attempt ?? 0),
+        box: box ?? null,
+        gpu: gpu ?? null,
+        vramMb: vramMb ? Number(vramMb) : null,
+        server: server ?? null,
+        startedAt: Number(startedAt),
+        finishedAt: rest.finishedAt,
+        error: rest.error ?? null,
+      };
+      await APPEND_ATTEMPT_SCRIPT.run(this.redis, [keys.jobAttempts(jobId)], [JSON.stringify(record), String(record.startedAt), FINISHED_JOB_RETENTION_S]);
+    }
     return { gpuSeconds: Number(gpuSeconds ?? 0), cpuSeconds: Number(cpuSeconds ?? 0) };
   }
 
