@@ -1,5 +1,7 @@
 // The bench's command line: which benchmarks run, and how large each one is (`--quick`: about a
-// minute in all; the default: a few minutes on two cores).
+// minute in all; the default: a few minutes on two cores). `--profile <dir>`: the throughput
+// benchmark's scheduler runs under --cpu-prof and writes its .cpuprofile there.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const BENCHMARKS = ['submit', 'dispatch', 'throughput', 'packing', 'boxes', 'isolation'] as const;
@@ -26,6 +28,7 @@ export function parseBenchOptions(args: string[]) {
       gpus: { type: 'string' },
       limit: { type: 'string' },
       'hostile-duration': { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -43,7 +46,7 @@ export function parseBenchOptions(args: string[]) {
     only: only as Benchmark[],
     submit: { durationS: count('duration', 10, 3), connections: count('connections', 32, 32), rounds: count('rounds', 3, 1) },
     dispatch: { jobs: count('dispatch-jobs', 1_000, 200), warmup: quick ? 20 : 50 },
-    throughput: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), concurrency: 100 },
+    throughput: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), concurrency: 100, profileDir: values.profile === undefined ? undefined : resolve(values.profile) },
     boxes: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), boxCounts: [1, 2, 4] },
     isolation: { durationS: count('hostile-duration', 10, 4), concurrency: 4 },
   };

@@ -46,13 +46,13 @@ export class ConsumerProcess {
   }
 
   /** Forks `script` (in bench/dist) and waits until it says it is ready. */
-  static async start(what: string, script: string, reporting: StartReporting, env: Record<string, string>): Promise<ConsumerProcess> {
+  static async start(what: string, script: string, reporting: StartReporting, env: Record<string, string>, execArgv: string[] = []): Promise<ConsumerProcess> {
     throwIfStopping();
     const child = fork(join(ROOT, 'bench', 'dist', script), {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', BENCH_REPORT_STARTS: reporting, ...env },
       // So the bench can ask for the heap after a full collection: what it retains, not what awaits collection.
-      execArgv: [...process.execArgv, '--expose-gc'],
+      execArgv: [...process.execArgv, '--expose-gc', ...execArgv],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const consumer = new ConsumerProcess(what, child);
@@ -125,14 +125,14 @@ export class ConsumerProcess {
   }
 }
 
-/** gpuq's scheduler, wired as in production, with a no-op executor for every kind. */
-export function startScheduler(options: { redisUrl: string; configPath: string; reporting: StartReporting }): Promise<ConsumerProcess> {
-  return ConsumerProcess.start('the scheduler', 'noop-scheduler.js', options.reporting, {
-    REDIS_URL: options.redisUrl,
-    GPUQ_CONFIG: options.configPath,
-    SCHEDULER_METRICS_PORT: '0',
-    SCHEDULER_SHUTDOWN_GRACE_S: '1',
-  });
+/**
+ * gpuq's scheduler, wired as in production, with a no-op executor for every kind; with
+ * `profileDir`, under V8's sampling profiler (--cpu-prof), which writes
+ * `CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile` there when the process exits.
+ */
+export function startScheduler(options: { redisUrl: string; configPath: string; reporting: StartReporting; profileDir?: string }): Promise<ConsumerProcess> {
+  const env = { REDIS_URL: options.redisUrl, GPUQ_CONFIG: options.configPath, SCHEDULER_METRICS_PORT: '0', SCHEDULER_SHUTDOWN_GRACE_S: '1' };
+  return ConsumerProcess.start('the scheduler', 'noop-scheduler.js', options.reporting, env, options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]);
 }
 
 /** A plain BullMQ Worker on `queue` whose processor does nothing. */

@@ -2,7 +2,8 @@
 // and written to bench/results/<date>.json. `-- --quick` for a run of about a minute; `-- --only
 // dispatch,packing` for some of the benchmarks; --duration/--connections/--rounds (submit),
 // --dispatch-jobs (dispatch), --backlog/--gpus/--limit (throughput, boxes), --hostile-duration
-// (isolation, seconds) size them.
+// (isolation, seconds) size them; `--profile <dir>` profiles the throughput benchmark's scheduler
+// (summarise it with bench/dist/profile-summary.js).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';

@@ -3,6 +3,8 @@
 // with many simulated 80 GiB GPUs and a no-op executor drains it: jobs dispatched and completed
 // per second, and the scheduler's RSS and heap every 500 ms. The baseline is a BullMQ Worker
 // process with an empty processor draining the same backlog in the same Redis.
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { bullmqKey, KINDS, queueName, type GpuqConfig } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
@@ -10,6 +12,7 @@ import { CleanupScope } from './cleanup.js';
 import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
 import { startBullmqWorker, startScheduler, type ConsumerProcess } from './consumer-process.js';
 import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
+import { readProfile, summariseProfile, type AreaTime } from './cpu-profile.js';
 import { gpusOf, writeBenchConfig } from './gpuq-config.js';
 import { queuedJob, type QueuedJob } from './job-data.js';
 import { epochMs, markdownTable, round, sleep } from './measure.js';
@@ -21,6 +24,8 @@ export interface ThroughputOptions {
   limitS: number;
   /** The baseline Worker's concurrency. */
   concurrency: number;
+  /** Where the scheduler's CPU profile goes (--cpu-prof); none when undefined. */
+  profileDir?: string | undefined;
 }
 
 export interface DrainRun {
@@ -63,6 +68,15 @@ export interface ThroughputResults {
   bullmq: DrainRun & { memory: ConsumerMemory; concurrency: number };
   /** gpuq completed per second over BullMQ's. */
   ratio: number;
+  /** With --profile: the scheduler's .cpuprofile and its CPU time per completed job. */
+  profile?: ProfileResult;
+}
+
+export interface ProfileResult {
+  path: string;
+  /** Non-idle sampled time, start-up to exit, over the jobs it completed. */
+  cpuUsPerJob: number;
+  byArea: AreaTime[];
 }
 
 /** Job `i` of the mix: 6 in 10 small solves, 3 in 10 inference, 1 in 10 large folds. */
@@ -160,9 +174,11 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
     for (const queue of queues.values()) scope.add('gpuq queue', () => queue.close());
     // As the API enqueues a batch: each kind's jobs in one add, their needs beside them.
     const preloadPerS = await preload(options.jobs, config, (jobs) => enqueueJobs(queues, redis, config, jobs.map((j) => ({ id: j.opts.jobId, data: j.data, need: j.need, input: j.input }))));
-    const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'counts' });
+    if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true });
+    const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'counts', profileDir: options.profileDir });
     scope.add('the scheduler', () => scheduler.stop());
     const gpuq = await drainWith(scheduler, redis, KINDS.map(queueName), options);
+    const profile = options.profileDir === undefined ? undefined : profileOf(options.profileDir, scheduler.pid, gpuq.completed);
     await redis.flushdb();
 
     const baselineName = 'bench-throughput-baseline';
@@ -173,10 +189,19 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
     scope.add('the BullMQ worker', () => worker.stop());
     const bullmq = { ...(await drainWith(worker, redis, [baselineName], options)), concurrency: options.concurrency };
     await redis.flushdb();
-    return { jobs: options.jobs, gpus: options.gpus, limitS: options.limitS, preloadPerS, gpuq, bullmq, ratio: bullmq.completedPerS > 0 ? round(gpuq.completedPerS / bullmq.completedPerS, 3) : 0 };
+    return { jobs: options.jobs, gpus: options.gpus, limitS: options.limitS, preloadPerS, gpuq, bullmq, ratio: bullmq.completedPerS > 0 ? round(gpuq.completedPerS / bullmq.completedPerS, 3) : 0, ...(profile && { profile }) };
   } finally {
     await scope.close();
   }
+}
+
+/** The main thread's profile the scheduler process `pid` wrote into `dir` on exit, summarised. */
+function profileOf(dir: string, pid: number, completed: number): ProfileResult {
+  const name = readdirSync(dir).find((file) => file.endsWith('.cpuprofile') && file.split('.')[3] === String(pid) && file.split('.')[4] === '0');
+  if (name === undefined) throw new Error(`the scheduler (pid ${pid}) wrote no .cpuprofile into ${dir}`);
+  const path = join(dir, name);
+  const summary = summariseProfile(readProfile(path), completed);
+  return { path, cpuUsPerJob: summary.cpuUsPerJob, byArea: summary.byArea };
 }
 
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)}`);
@@ -197,5 +222,16 @@ export function throughputTable(results: ThroughputResults): string[] {
     ),
     '',
     `gpuq / BullMQ: ${results.ratio} (completed per second). Backlog preloaded at ${results.preloadPerS} jobs/s.`,
+    ...(results.profile ? profileLines(results.profile, results.gpuq.completed) : []),
+  ];
+}
+
+function profileLines(profile: ProfileResult, completed: number): string[] {
+  const split = profile.byArea.filter((a) => a.area !== 'idle' && a.usPerJob >= 1).map((a) => `${a.area} ${a.usPerJob}`);
+  return [
+    '',
+    `Scheduler CPU profile: ${profile.path}`,
+    `  ${profile.cpuUsPerJob} µs of scheduler CPU per completed job (start-up to exit): ${split.join(', ')}`,
+    `  by function: node bench/dist/profile-summary.js ${profile.path} --jobs ${completed}`,
   ];
 }
