@@ -72,8 +72,8 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
     expect(readdirSync(jobsDir), 'attempt directories left').toEqual([]);
   };
 
-  beforeAll(() => {
-    image = fakeBoltzImage();
+  beforeAll(async () => {
+    image = await fakeBoltzImage();
   });
 
   describe('on one box with two 24 GiB GPUs and one 80 GiB GPU', () => {

@@ -1,6 +1,6 @@
 // The Boltz-2 stand-in as a local image, for trying fold jobs on a machine without a GPU or the 6 GB
 // image: test/fakes/boltz/boltz in a busybox root filesystem, made with `docker import` (no registry),
-// as test/helpers/fake-boltz-image.ts makes the tests' copy. Its strings come from the built
+// the tests build their copy with it too (test/helpers/fake-boltz-image.ts). Its strings come from the built
 // scheduler's table of Boltz's own (apps/scheduler/dist/kinds/fold/boltz-contract.js).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -247,13 +247,19 @@ export class JobStore {
     return key;
   }
 
+  /** The job's view; job_not_found (404) when there is no such job or the caller may not see it. */
+  async viewOf(id: string, principal: Principal): Promise<JobView> {
+    const view = await this.view(id, principal);
+    if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+    return view;
+  }
+
   /**
    * Cancels a job: a queued one never runs (it shows cancelled at once); a running one is stopped
    * by its scheduler within a second. Throws job_finished for a job that already ended.
    */
   async cancel(id: string, principal: Principal): Promise<JobView> {
-    const view = await this.view(id, principal);
-    if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+    const view = await this.viewOf(id, principal);
     if (TERMINAL_STATUSES.includes(view.status)) throw new ApiError('job_finished', `job ${id} already ${view.status}`);
     await this.redis.set(keys.jobCancel(id), JSON.stringify({ at: Date.now(), by: principal.tenant } satisfies CancelMark), 'EX', 30 * 24 * 3600, 'NX');
     // A queued job is taken out of the queue by a scheduler, which ends it: tell them all.

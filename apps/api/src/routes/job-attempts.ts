@@ -4,7 +4,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AttemptRecord, keys } from '@gpuq/shared';
-import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
 import { errorResponses } from './error-responses.js';
 
@@ -27,8 +26,8 @@ export const jobAttemptRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async (request) => {
       const { id } = request.params;
-      const view = await app.jobs.view(id, request.principal);
-      if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+      // Only a job the caller may see: a 404 otherwise.
+      await app.jobs.viewOf(id, request.principal);
       const attempts = (await app.redis.lrange(keys.jobAttempts(id), 0, -1)).flatMap((text) => {
         const parsed = AttemptRecord.safeParse(JSON.parse(text));
         return parsed.success ? [parsed.data] : [];

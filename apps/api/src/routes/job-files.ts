@@ -35,8 +35,8 @@ export const jobFileRoutes = (artifactsDir: string): FastifyPluginAsync => async
     },
     async (request, reply) => {
       const { id, name } = request.params;
-      const view = await app.jobs.view(id, request.principal);
-      if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+      // Only a job the caller may see: a 404 otherwise.
+      await app.jobs.viewOf(id, request.principal);
       const path = resolve(join(root, id, name));
       if (!path.startsWith(`${root}${sep}${id}${sep}`)) throw new ApiError('artifact_not_found');
       const info = await stat(path).catch(() => undefined);

@@ -5,7 +5,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cuopt, keys } from '@gpuq/shared';
-import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
 import { errorResponses } from './error-responses.js';
 
@@ -30,8 +29,8 @@ export const jobIncumbentRoutes: FastifyPluginAsync = async (fastify) => {
     },
     async (request) => {
       const { id } = request.params;
-      const view = await app.jobs.view(id, request.principal);
-      if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+      // Only a job the caller may see: a 404 otherwise.
+      await app.jobs.viewOf(id, request.principal);
       const text = await app.redis.get(keys.jobBestIncumbent(id));
       const parsed = text === null ? undefined : BestIncumbent.shape.incumbent.unwrap().safeParse(JSON.parse(text));
       return { incumbent: parsed?.success ? parsed.data : null };

@@ -7,7 +7,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { keys, TERMINAL_STATUSES } from '@gpuq/shared';
-import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
 import { errorResponses } from './error-responses.js';
 
@@ -47,8 +46,7 @@ export const jobLogRoutes: FastifyPluginAsync = async (fastify) => {
     async (request, reply) => {
       const { id } = request.params;
       const { offset, follow } = request.query;
-      const view = await app.jobs.view(id, request.principal);
-      if (!view) throw new ApiError('job_not_found', `no job with id ${id}`);
+      const view = await app.jobs.viewOf(id, request.principal);
       const key = keys.jobLog(id);
       const readFrom = async (from: number): Promise<Buffer> => {
         const size = await app.redis.strlen(key);

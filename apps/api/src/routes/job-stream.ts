@@ -10,7 +10,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TERMINAL_STATUSES, type JobView } from '@gpuq/shared';
 import { CoalescedReads } from '../coalesced-reads.js';
-import { ApiError } from '../errors.js';
 import { JobIdParams } from './jobs.js';
 import { errorResponses } from './error-responses.js';
 
@@ -44,8 +43,7 @@ export const jobStreamRoutes: FastifyPluginAsync<{ rereadMs: number }> = async (
     },
     async (request, reply) => {
       const { id } = request.params;
-      const first = await app.jobs.view(id, request.principal);
-      if (!first) throw new ApiError('job_not_found', `no job with id ${id}`);
+      const first = await app.jobs.viewOf(id, request.principal);
       reply.hijack();
       const raw = reply.raw;
       // Hijacked: the headers set so far (RateLimit-*) go out with the stream's own.

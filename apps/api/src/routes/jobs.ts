@@ -81,9 +81,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      const view = await app.jobs.view(request.params.id, request.principal);
-      if (!view) throw new ApiError('job_not_found', `no job with id ${request.params.id}`);
-      return view;
+      return app.jobs.viewOf(request.params.id, request.principal);
     },
   );
 
@@ -112,8 +110,7 @@ export const jobRoutes: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request) => {
-      const view = await app.jobs.view(request.params.id, request.principal);
-      if (!view) throw new ApiError('job_not_found', `no job with id ${request.params.id}`);
+      const view = await app.jobs.viewOf(request.params.id, request.principal);
       if (view.status !== 'succeeded') {
         const why = view.error ? `it ${view.status}: ${view.error.message}` : `it is ${view.status}`;
         throw new ApiError('job_not_succeeded', `job ${view.id} has no result: ${why}`);

@@ -4,40 +4,18 @@
 // job needs one, memory and process limits, and labels that let a restarted scheduler find it. It
 // runs as a non-root user with every capability dropped and no way to gain privileges, on a
 // read-only root file system: it writes only to /job and to a tmpfs at /tmp (its HOME).
-import { chmod, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerExecutorConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
+import { keepArtifacts, prepareTask, writeAttemptDir, type ContainerAdapter, type ContainerOutcome } from './container-attempt.js';
 import { isHandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from './executor.js';
 
 export const LABELS = { job: 'gpuq.job', attempt: 'gpuq.attempt', box: 'gpuq.box', fence: 'gpuq.fence', dir: 'gpuq.dir' } as const;
 
 /** What a kind puts in the attempt's directory, and how its container is started. */
-export interface ContainerTask {
-  /** Files to write, by path relative to the attempt's directory. */
-  files: Record<string, string>;
-  /** The command's arguments (the image's entrypoint runs them). */
-  args: string[];
-  /** Whether the container may reach the network (the MSA server). */
-  needsNetwork: boolean;
-}
-
-export interface ContainerOutcome {
-  result: unknown;
-  /** Files to keep as the job's artifacts, by path relative to the attempt's directory. */
-  artifacts: string[];
-}
-
-export interface ContainerAdapter {
-  prepare(input: unknown): ContainerTask;
-  /** Success is judged from the files (and the logs), never the exit code alone. Throws JobFailure. */
-  collect(dir: string, logs: string, exitCode: number, job: ExecutionRequest): Promise<ContainerOutcome>;
-  /** How to get the kind's image when config names one this machine does not have: told in the kind's 422. */
-  missingImageHelp?(image: string): string;
-}
-
 const KEPT_LOG_BYTES = 256 * 1024;
 const MIB = 1024 * 1024;
 
@@ -87,22 +65,10 @@ export class DockerExecutor implements Executor {
 
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
     signal.throwIfAborted();
-    let task: ContainerTask;
-    try {
-      task = this.adapter.prepare(job.input);
-    } catch (err) {
-      throw new JobFailure('invalid_input', `the input cannot be prepared: ${(err as Error).message}`, false);
-    }
+    const task = prepareTask(this.adapter, job.input);
     const name = `${job.jobId}-${job.attempt}`;
     const dir = join(this.jobsDir, name);
-    await rm(dir, { recursive: true, force: true });
-    for (const [path, content] of Object.entries(task.files)) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), content);
-    }
-    // The container may run as another user: it must be able to write its output.
-    await mkdir(join(dir, 'out'), { recursive: true, mode: 0o777 });
-    await this.openUp(dir);
+    await writeAttemptDir(dir, task);
     const gpuDevice = job.gpu.uuid ?? job.gpu.id.replace(/^gpu/, '');
     let container: Docker.Container;
     try {
@@ -239,22 +205,9 @@ export class DockerExecutor implements Executor {
       await this.cleanUp(container, dir, false, log);
       throw err;
     }
-    const artifacts = await this.keepArtifacts(job.jobId, dir, outcome.artifacts);
+    const artifacts = await keepArtifacts(this.artifactsDir, job.jobId, dir, outcome.artifacts);
     await this.cleanUp(container, dir, true, log);
     return { ...(outcome.result as object), artifacts };
-  }
-
-  /** Copies the outcome's files to the artifact store: <artifactsDir>/<jobId>/<file name>. */
-  private async keepArtifacts(jobId: string, dir: string, paths: string[]): Promise<Array<{ name: string; bytes: number }>> {
-    const target = join(resolve(this.artifactsDir), jobId);
-    await mkdir(target, { recursive: true });
-    const kept: Array<{ name: string; bytes: number }> = [];
-    for (const path of paths) {
-      const name = path.split('/').pop()!;
-      await cp(join(dir, path), join(target, name));
-      kept.push({ name, bytes: (await stat(join(target, name))).size });
-    }
-    return kept;
   }
 
   private async cleanUp(container: Docker.Container, dir: string, isSuccess: boolean, log: Logger): Promise<void> {
@@ -264,15 +217,6 @@ export class DockerExecutor implements Executor {
     }
     await container.remove({ force: true }).catch((err: Error) => log.warn({ err }, 'could not remove the container'));
     await rm(dir, { recursive: true, force: true });
-  }
-
-  /** The attempt's files readable, and its directories writable, by a container running as another user. */
-  private async openUp(dir: string): Promise<void> {
-    await chmod(dir, 0o777);
-    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-      const path = join(entry.parentPath, entry.name);
-      await chmod(path, entry.isDirectory() ? 0o777 : 0o666);
-    }
   }
 
   async close(): Promise<void> {

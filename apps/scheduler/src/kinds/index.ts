@@ -2,7 +2,8 @@
 import type { GpuqConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import { foldContainer } from './fold/fold-container.js';
-import { DockerExecutor, type ContainerAdapter } from '../executors/docker.js';
+import type { ContainerAdapter } from '../executors/container-attempt.js';
+import { DockerExecutor } from '../executors/docker.js';
 import type { Executor } from '../executors/executor.js';
 import { HttpExecutor } from '../executors/http.js';
 import { KubernetesExecutor } from '../executors/kubernetes/kubernetes-executor.js';

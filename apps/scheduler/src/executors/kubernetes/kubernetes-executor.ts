@@ -3,16 +3,15 @@
 // reads the outcome from it; the pod's log is the job's log. One watch per namespace (the box's
 // label) tells every attempt how its Job and pods are doing; a restarted scheduler finds its Jobs
 // by name (the same for the same attempt, so a second create is refused) and follows them on.
-import { mkdir, readdir, chmod, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { Log, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type { KubernetesExecutorConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
-import type { ContainerAdapter, ContainerOutcome, ContainerTask } from '../docker.js';
 import { isHandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from '../executor.js';
 import { CONTAINER, JOB_ID_ANNOTATION, jobManifest, jobName, LABELS } from './job-manifest.js';
-import { keepArtifacts } from './keep-artifacts.js';
+import { keepArtifacts, prepareTask, writeAttemptDir, type ContainerAdapter, type ContainerOutcome } from '../container-attempt.js';
 import { kubeApi, messageOf, statusOf, type KubeApi } from './kube-api.js';
 import { ResourceWatch } from './namespace-watch.js';
 import { attemptState, isDisrupted, type AttemptState } from './pod-state.js';
@@ -60,12 +59,7 @@ export class KubernetesExecutor implements Executor {
 
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
     signal.throwIfAborted();
-    let task: ContainerTask;
-    try {
-      task = this.adapter.prepare(job.input);
-    } catch (err) {
-      throw new JobFailure('invalid_input', `the input cannot be prepared: ${(err as Error).message}`, false);
-    }
+    const task = prepareTask(this.adapter, job.input);
     const node = this.config.gpuNodes[job.gpu.id];
     if (!node) throw new JobFailure('worker_error', `config kinds' kubernetes executor names no node for ${job.gpu.id} in gpuNodes`, false);
     if (this.config.gpuSharing === 'hami' && !job.gpu.uuid) {
@@ -78,13 +72,7 @@ export class KubernetesExecutor implements Executor {
     const existing = await this.readJob(name);
     if (existing) return this.follow(name, job, signal, hooks, handle, 'attached');
     const dir = join(this.localDir, name);
-    await rm(dir, { recursive: true, force: true });
-    for (const [path, content] of Object.entries(task.files)) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), content);
-    }
-    await mkdir(join(dir, 'out'), { recursive: true });
-    await openUp(dir);
+    await writeAttemptDir(dir, task);
     const manifest = jobManifest(this.config, { job, name, subPath: name, node, args: task.args, boxId: this.boxId, ...(job.timeoutMs ? { timeoutMs: job.timeoutMs } : {}) });
     try {
       await this.api.batch.createNamespacedJob({ namespace: this.config.namespace, body: manifest });
@@ -289,12 +277,4 @@ export class KubernetesExecutor implements Executor {
 interface LogFollow {
   finished(): Promise<void>;
   stop(): void;
-}
-
-/** The attempt's files readable, and its directories writable, by a pod running as another user. */
-async function openUp(dir: string): Promise<void> {
-  await chmod(dir, 0o777);
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o777 : 0o666);
-  }
 }

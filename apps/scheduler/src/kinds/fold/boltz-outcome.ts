@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { foldTokenCount, type FoldInput } from '@gpuq/shared';
 import { JobFailure, type ExecutionRequest } from '../../executors/executor.js';
-import type { ContainerOutcome } from '../../executors/docker.js';
+import type { ContainerOutcome } from '../../executors/container-attempt.js';
 import { BOLTZ_ERRORS, BOLTZ_FILES, BOLTZ_LINES, fill, OTHER_LINE_STARTS, patternOf, type BoltzString } from './boltz-contract.js';
 import { STEM } from './boltz-input.js';
 

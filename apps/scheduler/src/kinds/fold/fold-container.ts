@@ -3,7 +3,7 @@
 // wrote and the lines it printed (boltz-outcome.ts), both through Boltz's own names (boltz-contract.ts).
 import { FoldInput } from '@gpuq/shared';
 import type { ExecutionRequest } from '../../executors/executor.js';
-import type { ContainerAdapter, ContainerOutcome, ContainerTask } from '../../executors/docker.js';
+import type { ContainerAdapter, ContainerOutcome, ContainerTask } from '../../executors/container-attempt.js';
 import { boltzArgs, toBoltzFiles } from './boltz-input.js';
 import { readBoltzOutcome } from './boltz-outcome.js';
 
