@@ -53,6 +53,33 @@ function ping(port) {
   });
 }
 
+/**
+ * Until the server `entry` runs says it serves, and then answers `healthUrl`. Its own word, not a
+ * health check alone: another process that took the port first would answer that one.
+ */
+async function serving(entry, healthUrl, timeoutMs = 20_000) {
+  let timer;
+  const deadline = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${entry.name} did not come up within ${timeoutMs / 1000} s`)), timeoutMs)));
+  const died = entry.exited.then(({ code, signal }) => {
+    throw new Error(`${entry.name} exited (${signal ?? `code ${code}`}) before it served`);
+  });
+  died.catch(() => undefined); // an exit after it served is start()'s to report
+  try {
+    await Promise.race([entry.ready, deadline, died]);
+    await waitFor(answers(healthUrl), entry.name, timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const answers = (url) => async () => {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+};
+
 async function waitFor(check, what, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -66,10 +93,12 @@ function start(name, command, args, { env = {}, detached = false } = {}) {
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: detached ? ['ignore', 'inherit', 'inherit'] : 'inherit',
+    // Node apps get an IPC channel, on which a server says the port it bound once it serves.
+    stdio: detached ? ['ignore', 'inherit', 'inherit'] : ['inherit', 'inherit', 'inherit', 'ipc'],
     detached,
   });
   const entry = { name, child, exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))) };
+  entry.ready = new Promise((resolve) => child.on('message', (message) => message?.gpuqReady && resolve(message.gpuqReady)));
   child.once('error', (err) => say(`${name} could not start: ${err.message}`));
   void entry.exited.then(({ code, signal }) => {
     if (!stopping) {
@@ -198,24 +227,18 @@ const env = {
   SCHEDULER_METRICS_PORT: String(instance.metrics.port),
   PORT: String(instance.api.port),
 };
-const answers = (url) => async () => {
-  try {
-    return (await fetch(url)).ok;
-  } catch {
-    return false;
-  }
-};
-start('solver-cpu', process.execPath, ['apps/solver-cpu/dist/server.js'], { env });
-start('model-cpu', process.execPath, ['apps/model-cpu/dist/server.js'], { env });
-// The scheduler dispatches as soon as it starts: give it servers that are already answering.
-await waitFor(answers(`${instance.solver.url}/cuopt/health`), 'solver-cpu');
-await waitFor(answers(`${instance.model.url}/health`), 'model-cpu');
-start('scheduler', process.execPath, ['apps/scheduler/dist/main.js'], { env });
-start('api', process.execPath, ['apps/api/dist/server.js'], { env });
-await waitFor(answers(`${instance.api.url}/healthz`), 'the API').catch((err) => {
+const solver = start('solver-cpu', process.execPath, ['apps/solver-cpu/dist/server.js'], { env });
+const model = start('model-cpu', process.execPath, ['apps/model-cpu/dist/server.js'], { env });
+try {
+  // The scheduler dispatches as soon as it starts: give it servers that are already answering.
+  await serving(solver, `${instance.solver.url}/cuopt/health`);
+  await serving(model, `${instance.model.url}/health`);
+  start('scheduler', process.execPath, ['apps/scheduler/dist/main.js'], { env });
+  await serving(start('api', process.execPath, ['apps/api/dist/server.js'], { env }), `${instance.api.url}/healthz`);
+} catch (err) {
   say(err.message);
   void stopAll(1);
-});
+}
 if (!stopping) {
   say(`solver-cpu ${instance.solver.url}, model-cpu ${instance.model.url}, scheduler metrics ${instance.metrics.url}/metrics; data in ${shown(instance.dataDir)}`);
   say(`gpuq is up: API ${instance.api.url}  (POST /v1/jobs, GET /v1/jobs/:id). Ctrl-C stops everything.`);

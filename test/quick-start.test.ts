@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, waitFor } from '@gpuq/testkit';
 import type { JobView } from '@gpuq/shared';
 import { CONTRACTS_LP, marketSplitMilp } from './fixtures/problems.js';
-import { freeStartPorts, NpmStart } from './helpers/npm-start.js';
+import { NpmStart } from './helpers/npm-start.js';
 
 const run = promisify(execFile);
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -71,8 +71,7 @@ describe('the README quick start, as written', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gpuq-quick-start-'));
-    gpuq = NpmStart.run({ viaNpm: true, env: await freeStartPorts() });
-    api = await gpuq.up();
+    ({ gpuq, api } = await NpmStart.runOnFreePorts({ viaNpm: true }));
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@gpuq/testkit';
 import type { JobView } from '@gpuq/shared';
-import { freeStartPorts, NpmStart } from './helpers/npm-start.js';
+import { freeStartPorts, NpmStart, type StartPorts } from './helpers/npm-start.js';
 
 const LP = {
   csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [3.0, 4.0, 2.7, 10.1] },
@@ -27,7 +27,7 @@ const logsOf = (stdout: string, app: string) =>
     .filter((line) => line.name === app);
 
 describe('npm start with every port moved', () => {
-  let ports: Awaited<ReturnType<typeof freeStartPorts>>;
+  let ports: StartPorts;
   let gpuq: NpmStart;
   let api: string;
 
@@ -35,9 +35,7 @@ describe('npm start with every port moved', () => {
   const missingImage = `gpuq-test/boltz2:missing-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    ports = await freeStartPorts();
-    gpuq = NpmStart.run({ env: { ...ports, GPUQ_FOLD_IMAGE: missingImage } });
-    api = await gpuq.up();
+    ({ gpuq, ports, api } = await NpmStart.runOnFreePorts({ env: { GPUQ_FOLD_IMAGE: missingImage } }));
   });
 
   afterAll(async () => {

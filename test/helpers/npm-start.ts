@@ -16,8 +16,10 @@ export interface NpmStartOptions {
   env?: Record<string, string>;
 }
 
+export type StartPorts = Record<'GPUQ_REDIS_PORT' | 'SOLVER_PORT' | 'MODEL_PORT' | 'SCHEDULER_METRICS_PORT' | 'PORT', string>;
+
 /** Ports for every server `npm start` runs, distinct and free a moment ago. */
-export async function freeStartPorts(): Promise<Record<'GPUQ_REDIS_PORT' | 'SOLVER_PORT' | 'MODEL_PORT' | 'SCHEDULER_METRICS_PORT' | 'PORT', string>> {
+export async function freeStartPorts(): Promise<StartPorts> {
   const ports = new Set<number>();
   while (ports.size < 5) ports.add(await freePort());
   const [redis, solver, model, metrics, api] = [...ports].map(String) as [string, string, string, string, string];
@@ -48,6 +50,25 @@ export class NpmStart {
     // Its own process group, so that stop() reaches npm, start.mjs and the apps as Ctrl-C does.
     const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     return new NpmStart(child, dataDir);
+  }
+
+  /**
+   * Starts it on ports free a moment ago and waits until it is up. Another process may take one of
+   * them before the server that wants it binds (its start then stops on EADDRINUSE): it is started
+   * again on fresh ports, up to `tries` times. Returns it, its ports and the API's URL.
+   */
+  static async runOnFreePorts(options: NpmStartOptions = {}, tries = 3): Promise<{ gpuq: NpmStart; ports: StartPorts; api: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const ports = await freeStartPorts();
+      const gpuq = NpmStart.run({ ...options, env: { ...ports, ...options.env } });
+      try {
+        return { gpuq, ports, api: await gpuq.up() };
+      } catch (err) {
+        const isPortRace = /EADDRINUSE|is taken/.test(gpuq.stdout + gpuq.stderr);
+        await gpuq.stop();
+        if (!isPortRace || attempt >= tries) throw err;
+      }
+    }
   }
 
   /** Its `[gpuq] …` lines, without the prefix. */

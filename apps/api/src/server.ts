@@ -1,7 +1,7 @@
 // The API process: build, listen, close on SIGINT/SIGTERM. Without API keys it serves loopback
 // only, and says so.
 import type { AddressInfo } from 'node:net';
-import { createLogger, loadConfig, Shutdown } from '@gpuq/runtime';
+import { createLogger, loadConfig, Shutdown, tellParentReady } from '@gpuq/runtime';
 import { buildApp } from './app.js';
 import { KeyRing, keysFromEnv, secretsFromEnv } from './auth/key-ring.js';
 import { loadApiEnv } from './env.js';
@@ -31,3 +31,4 @@ await app.listen({ host: env.HOST, port: env.PORT });
 // The port bound, not the one asked for: with PORT=0 the system picks it, and this line says which.
 const { port } = app.server.address() as AddressInfo;
 log.info({ url: `http://${env.HOST}:${port}`, port }, 'api listening');
+tellParentReady('api', port);

@@ -1,7 +1,7 @@
 // model-cpu: listen at once (answering `loading`), load the model, then say ready; close on
 // SIGINT/SIGTERM.
 import type { AddressInfo } from 'node:net';
-import { createLogger, Shutdown } from '@gpuq/runtime';
+import { createLogger, Shutdown, tellParentReady } from '@gpuq/runtime';
 import { buildModelServer } from './app.js';
 import { loadSentimentClassifier } from './classifier.js';
 import { loadModelEnv } from './env.js';
@@ -23,3 +23,4 @@ try {
   process.exit(1);
 }
 log.info({ url: `http://${env.MODEL_HOST}:${port}`, port, models: models.infos.map((m) => `${m.name}@${m.version}`) }, 'model-cpu ready');
+tellParentReady('model-cpu', port);

@@ -1,6 +1,6 @@
 // solver-cpu: listen, and close on SIGINT/SIGTERM.
 import type { AddressInfo } from 'node:net';
-import { createLogger, Shutdown } from '@gpuq/runtime';
+import { createLogger, Shutdown, tellParentReady } from '@gpuq/runtime';
 import { buildSolverApp } from './app.js';
 import { loadSolverEnv } from './env.js';
 
@@ -18,3 +18,4 @@ await app.listen({ host: env.SOLVER_HOST, port: env.SOLVER_PORT });
 // The port bound, not the one asked for: with SOLVER_PORT=0 the system picks it, and this line says which.
 const { port } = app.server.address() as AddressInfo;
 log.info({ url: `http://${env.SOLVER_HOST}:${port}`, port, threads: env.SOLVER_THREADS }, 'solver-cpu ready');
+tellParentReady('solver-cpu', port);

@@ -5,3 +5,4 @@ export * from './redis.js';
 export * from './shutdown.js';
 export * from './box-states.js';
 export * from './redis-script.js';
+export * from './ready.js';
