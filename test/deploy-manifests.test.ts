@@ -562,3 +562,35 @@ describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s with the kubernetes-execu
     });
   }
 });
+
+describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s with the kubernetes-executor and cluster-gpus components${kubectlSkip ? ` (skipped: ${kubectlSkip})` : ''}`, () => {
+  const renders = kubectls.map((kubectl) => {
+    mkdirSync(inRepo('.data'), { recursive: true });
+    const dir = mkdtempSync(inRepo('.data', 'k8s-overlay-'));
+    try {
+      const base = relative(dir, inRepo('deploy', 'k8s'));
+      writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${base}\ncomponents:\n  - ${base}/kubernetes-executor\n  - ${base}/cluster-gpus\n`);
+      const result = run(kubectl, ['kustomize', dir]);
+      const docs = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject & RbacObject) : [];
+      return { kubectl, result, docs };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const { kubectl, result, docs } of renders) {
+    it(`rendered by ${kubectl}: the scheduler may read nodes and list every namespace's pods, and nothing more cluster-wide`, () => {
+      expect(result.status, result.stderr).toBe(0);
+      const clusterRoles = docs.filter((d) => d.kind === 'ClusterRole');
+      expect(clusterRoles).toHaveLength(1);
+      const granted = clusterRoles[0]!.rules!.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((verb) => `${r.apiGroups.join(',')}/${res}:${verb}`))).sort();
+      expect(granted).toEqual(['/nodes:get', '/nodes:list', '/pods:list']);
+      const bindings = docs.filter((d) => d.kind === 'ClusterRoleBinding');
+      expect(bindings).toHaveLength(1);
+      expect(bindings[0]!.roleRef).toMatchObject({ kind: 'ClusterRole', name: clusterRoles[0]!.metadata.name });
+      expect(bindings[0]!.subjects).toEqual([{ kind: 'ServiceAccount', name: 'scheduler', namespace: 'gpuq' }]);
+      // The namespaced Role is still the only grant on Jobs.
+      expect(docs.filter((d) => d.kind === 'Role')).toHaveLength(1);
+    });
+  }
+});

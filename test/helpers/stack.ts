@@ -14,6 +14,8 @@ export interface StackOptions {
   /** A Redis of the test's own (one it restarts, say); a fresh database of the shared one when absent. */
   redisUrl?: string;
   gpus?: GpuDeclaration[];
+  /** Config's `cluster`: the GPUs are a Kubernetes cluster's (then `gpus` is not written). */
+  cluster?: Record<string, unknown>;
   /**
    * Merged into the config's `kinds.solve`, which sends solve jobs to this stack's solver-cpu through
    * an http executor on the GPUs; with `servers`, they go to solve servers instead (SOLVER_URL in a
@@ -88,7 +90,7 @@ export class Stack {
     writeFileSync(
       this.configPath,
       JSON.stringify({
-        gpus: options.gpus ?? [{ id: 'gpu0', vramMb: 24_576 }],
+        ...(options.cluster ? { cluster: options.cluster } : { gpus: options.gpus ?? [{ id: 'gpu0', vramMb: 24_576 }] }),
         scheduler: { boxId: this.boxId, ...options.scheduler },
         api: options.api ?? {},
         artifactsDir: join(this.dir, 'artifacts'),

@@ -21,6 +21,8 @@ export interface ExecutorSetup {
   boxId: string;
   log: Logger;
   solveServers: SolveServers | undefined;
+  /** The node of each GPU read from a Kubernetes cluster (config's `cluster`), by GPU id. */
+  gpuNodes: ReadonlyMap<string, string>;
 }
 
 export interface SchedulerProcess {
@@ -29,7 +31,7 @@ export interface SchedulerProcess {
   active: Promise<Scheduler | undefined>;
 }
 
-const configuredExecutors = ({ config, boxId, log, solveServers }: ExecutorSetup) => createExecutors(config, boxId, log, solveServers);
+const configuredExecutors = ({ config, boxId, log, solveServers, gpuNodes }: ExecutorSetup) => createExecutors(config, boxId, log, solveServers, gpuNodes);
 
 export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup) => ReadonlyMap<string, Executor> = configuredExecutors): Promise<SchedulerProcess> {
   const log = createLogger('scheduler');
@@ -37,7 +39,7 @@ export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup)
   const config = loadConfig(env.GPUQ_CONFIG);
   const schedulerId = env.SCHEDULER_ID ?? `${hostname()}:${process.pid}`;
   const boxId = env.GPUQ_BOX_ID ?? config.scheduler.boxId ?? hostname();
-  const { gpus, monitor } = await discoverGpus(config, log);
+  const { gpus, monitor, cluster } = await discoverGpus(config, log);
   const solveServers = config.kinds.solve.servers ? new SolveServers(config.kinds.solve.servers, log) : undefined;
   // Auto-pipelined: the run-record writes, reads and notices that many jobs make in one tick go
   // out in one socket write, not one system call each (a fifth of the scheduler's CPU under load).
@@ -85,13 +87,14 @@ export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup)
       gpus,
       connection: bullConnection(env.REDIS_URL),
       redis,
-      executors: executorsFor({ config, boxId, log, solveServers }),
+      executors: executorsFor({ config, boxId, log, solveServers, gpuNodes: cluster?.nodes() ?? new Map() }),
       ...(solveServers ? { solveServers } : {}),
       lease,
       schedulerId,
       boxId,
       metrics,
       ...(monitor ? { smi: monitor } : {}),
+      ...(cluster ? { cluster } : {}),
       log,
     });
     await scheduler.start();

@@ -3,6 +3,7 @@
 // Every wake-up is an event (a job fetched, a job finished, a GPU freed, a cancel), never a
 // timer. It runs only while this process holds its box's lease. What happens to one job between
 // those events lives in jobs/: intake, dispatch, the attempt, its failures, recovery.
+import type { V1Pod } from '@kubernetes/client-node';
 import type { RedisOptions } from 'bullmq';
 import { BOX_CONTROL_CHANNEL, queueChangedChannel, type GpuqConfig } from '@gpuq/shared';
 import { BoxStatesCache, type Logger, type Redis } from '@gpuq/runtime';
@@ -15,6 +16,8 @@ import { VramLedger } from './core/ledger.js';
 import { coreOptionsFor } from './core/policies.js';
 import { SchedulerCore } from './core/scheduler-core.js';
 import { JobFailure, type Executor } from './executors/executor.js';
+import { LABELS } from './executors/kubernetes/job-manifest.js';
+import type { ClusterGpus } from './gpus/cluster/cluster-gpus.js';
 import { GpuHealth } from './gpus/gpu-health.js';
 import { GpuMonitor } from './gpus/gpu-monitor.js';
 import type { NvidiaSmi } from './gpus/nvidia-smi.js';
@@ -50,6 +53,8 @@ export interface SchedulerOptions {
   metrics: SchedulerMetrics;
   /** nvidia-smi to poll for memory not ours, job peaks and GPU health. */
   smi?: NvidiaSmi;
+  /** The Kubernetes cluster the GPUs are on: its nodes' state and other pods' GPU use are followed. */
+  cluster?: ClusterGpus;
   /** Where solve jobs go, when config lists solve servers. */
   solveServers?: SolveServers;
   log: Logger;
@@ -69,9 +74,14 @@ export class Scheduler {
   private isStopping = false;
   private closed: Promise<void> | undefined;
   private readonly gpuIds: string[];
+  /** Starts following the cluster's nodes and pods, where the GPUs are a cluster's. */
+  private readonly followCluster: () => void;
+
+  private readonly cluster: ClusterGpus | undefined;
 
   constructor(options: SchedulerOptions) {
     const { config, log, solveServers } = options;
+    this.cluster = options.cluster;
     checkKindGpus(config, options.gpus, solveServers);
     this.gpuIds = options.gpus.map((g) => g.id);
     // GPU ids (gpu0) repeat on every box of a shared queue: people see them as box/gpu0.
@@ -83,6 +93,9 @@ export class Scheduler {
     const writer = new FencedWriter(options.redis, options.lease.fenceKey, () => options.lease.fence);
     const health = new GpuHealth(ledger, config.scheduler.drainAfterFailures, config.scheduler.drainCooldownS * 1000, () => this.onGpusChanged());
     const core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, devices));
+    // This box's pods are its jobs, in the ledger already; every other pod's GPU use is not ours.
+    const isOurs = (pod: V1Pod) => pod.metadata?.labels?.[LABELS.box] === options.boxId;
+    this.followCluster = () => options.cluster?.follow(ledger, health, isOurs, () => this.onGpusChanged());
     const boxStates = new BoxStatesCache(options.redis);
     this.services = {
       boxId: options.boxId,
@@ -185,6 +198,7 @@ export class Scheduler {
     await this.signals.start();
     await this.drain.refresh();
     services.monitor?.start();
+    this.followCluster();
     await services.solveServers?.start();
     await adoptActiveJobs(services, {
       hold: (held) => void this.intake.admit(held).catch((err) => log.error({ err, jobId: held.id }, 'could not take over the job')),
@@ -295,7 +309,7 @@ export class Scheduler {
     for (const queue of this.services.queues.values()) queue.stopTaking();
     await returnHeldJobs(this.services);
     await handOverRunning(this.dispatcher, graceMs, this.services.log);
-    await shutDownServices(this.services, true, [['signals', () => this.signals.close()]]);
+    await shutDownServices(this.services, true, [['signals', () => this.signals.close()], ['cluster', () => this.cluster?.stop()]]);
   }
 
   /** After losing the lease: stop at once, touching nothing in Redis; the work keeps running for the new owner. */
@@ -305,7 +319,7 @@ export class Scheduler {
       this.claimer.stop();
       this.dispatcher.handOverAll();
       await Promise.allSettled([...this.services.queues.values()].map((q) => q.abandon()));
-      await shutDownServices(this.services, false, [['signals', () => this.signals.close()]]);
+      await shutDownServices(this.services, false, [['signals', () => this.signals.close()], ['cluster', () => this.cluster?.stop()]]);
     })();
     return this.closed;
   }

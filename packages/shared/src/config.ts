@@ -216,6 +216,20 @@ export type ApiConfig = z.infer<typeof ApiConfig>;
 /** What a GPU and a CPU second cost when config does not say: the seeds' serverless prices. */
 export const DEFAULT_COSTS = { gpuSecondUsd: 0.0015, cpuSecondUsd: 0.0002 } as const;
 
+/**
+ * A Kubernetes cluster's GPU nodes as the box's GPUs: read from their labels (NVIDIA's GPU feature
+ * discovery) or HAMi's annotation, and followed while the scheduler runs (docs/contracts/kubernetes.md).
+ */
+export const ClusterGpusConfig = z.strictObject({
+  /** A kubeconfig file; else KUBECONFIG, else the in-cluster service account. */
+  kubeconfig: z.string().optional(),
+  /** The GPU nodes, as a label selector (`a=b,c!=d`): by default what the GPU operator labels. */
+  nodeSelector: z.string().min(1).default('nvidia.com/gpu.present=true'),
+  /** How often nodes and their pods are read again (node state, other pods' GPU use). */
+  pollIntervalMs: z.number().int().positive().default(15_000),
+});
+export type ClusterGpusConfig = z.infer<typeof ClusterGpusConfig>;
+
 export const GpuqConfig = z.strictObject({
   /** Simulated GPUs. When absent, the scheduler asks nvidia-smi, and without it simulates two 24 GiB GPUs. */
   gpus: z
@@ -223,6 +237,8 @@ export const GpuqConfig = z.strictObject({
     .min(1)
     .refine((gpus) => new Set(gpus.map((g) => g.id)).size === gpus.length, 'GPU ids must be unique')
     .optional(),
+  /** The GPUs of a Kubernetes cluster's nodes, instead of `gpus` or this machine's nvidia-smi. */
+  cluster: ClusterGpusConfig.optional(),
   scheduler: SchedulerConfig.prefault({}),
   kinds: z
     .strictObject({
@@ -241,7 +257,7 @@ export const GpuqConfig = z.strictObject({
     .prefault({}),
   /** Where jobs' files (structures, logs) are kept, read by the API's artifacts route. */
   artifactsDir: z.string().default('.data/artifacts'),
-});
+}).refine((config) => !(config.gpus && config.cluster), { error: 'declare gpus, or read them from a cluster with cluster, not both', path: ['cluster'] });
 export type GpuqConfig = z.infer<typeof GpuqConfig>;
 
 /** The GPUs simulated when nothing is declared and no nvidia-smi is found. */

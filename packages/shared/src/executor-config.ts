@@ -115,10 +115,11 @@ export const KubernetesExecutorConfig = z.strictObject({
   kubeconfig: z.string().optional(),
   volume: KubernetesVolumeConfig,
   /**
-   * The node each of config's GPUs (by id) sits on: the Job gets a node affinity for it.
-   * Config's `gpus` entries carry the UUID that `hami` pins to.
+   * The node each of config's declared GPUs (by id) sits on: the Job gets a node affinity for it.
+   * Config's `gpus` entries carry the UUID that `hami` pins to. Not needed for GPUs read from the
+   * cluster (config's `cluster`), which know their node.
    */
-  gpuNodes: z.record(z.string(), z.string().min(1)),
+  gpuNodes: z.record(z.string(), z.string().min(1)).default({}),
   /**
    * `whole`: `nvidia.com/gpu: 1` (NVIDIA's device plugin; it picks which GPU of the node). `hami`:
    * HAMi's `nvidia.com/gpumem` (the job's VRAM in MiB) on the GPU named by its UUID annotation, so

@@ -1,7 +1,7 @@
 // A Kubernetes API server stand-in for tests where no cluster can run: a real HTTP server on
 // 127.0.0.1 speaking the API's JSON for what gpuq uses — batch/v1 Jobs (create, get, list, delete
 // with propagationPolicy; 409 AlreadyExists on a duplicate name), pods (list and watch by label,
-// their log, followed or not), and watches that start from a resourceVersion, replay what changed
+// their log, followed or not), nodes and every namespace's pods (listed by label and field), and watches that start from a resourceVersion, replay what changed
 // since, and answer a compacted one with an ERROR event carrying 410 Expired inside a 200, as the
 // real API server does (kubernetes/kubernetes#35068). Behind it, kube-cluster.ts plays the Job
 // controller, the scheduler and the kubelet. `kubeconfig` is a file the real client library loads.
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeCluster, type StandInImage, type StandInNode } from './kube-cluster.js';
 import type { Job } from './kube-objects.js';
-import { KubeStore, parseSelector, type KubeObject, type Resource, type StoreWatcher } from './kube-store.js';
+import { KubeStore, parseFieldSelector, parseSelector, type KubeObject, type Resource, type StoreWatcher } from './kube-store.js';
 
 export type { StandInImage, StandInNode } from './kube-cluster.js';
 
@@ -109,6 +109,10 @@ export class KubeApiStandIn {
       if (name && path.length === 7 && req.method === 'GET') return this.getOne(res, 'jobs', namespace, name);
       if (name && path.length === 7 && req.method === 'DELETE') return this.deleteJob(req, res, namespace, name, query);
     }
+    // /api/v1/nodes and /api/v1/pods: lists across the cluster, as the GPU inventory reads them.
+    if (path[0] === 'api' && path[1] === 'v1' && path.length === 3 && (path[2] === 'nodes' || path[2] === 'pods') && req.method === 'GET') {
+      return this.listAll(res, path[2], query);
+    }
     // /api/v1/namespaces/{ns}/pods[/{name}[/log]]
     if (path[0] === 'api' && path[1] === 'v1' && path[2] === 'namespaces' && path[4] === 'pods') {
       const namespace = path[3]!;
@@ -149,7 +153,18 @@ export class KubeApiStandIn {
     else this.getOne(res, 'jobs', namespace, name);
   }
 
-  private listOrWatch(req: IncomingMessage, res: ServerResponse, resource: Resource, namespace: string, query: URLSearchParams): void {
+  private listAll(res: ServerResponse, resource: 'nodes' | 'pods', query: URLSearchParams): void {
+    let items;
+    try {
+      items = this.store.listAll(resource, parseSelector(query.get('labelSelector')), parseFieldSelector(query.get('fieldSelector')));
+    } catch (err) {
+      this.send(res, 400, status(400, 'BadRequest', (err as Error).message));
+      return;
+    }
+    this.send(res, 200, { kind: resource === 'nodes' ? 'NodeList' : 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.store.resourceVersion) }, items });
+  }
+
+  private listOrWatch(req: IncomingMessage, res: ServerResponse, resource: 'jobs' | 'pods', namespace: string, query: URLSearchParams): void {
     let selector;
     try {
       selector = parseSelector(query.get('labelSelector'));

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startContainerProcess, type ContainerProcess } from './kube-container-process.js';
 import { fitPod, type GpuUse, type StandInNode } from './kube-scheduler-fit.js';
 import type { Job, Pod } from './kube-objects.js';
+import { nodeObject } from './kube-nodes.js';
 
 export type { StandInNode } from './kube-scheduler-fit.js';
 import type { KubeObject, KubeStore } from './kube-store.js';
@@ -48,11 +49,64 @@ export class KubeCluster {
   private readonly placements = new Map<string, { node: string; gpu?: string }>();
   private readonly podNamespaces = new Set<string>();
 
+  /** Pods a test runs on a node as another team's would (runPod): held running, no image needed. */
+  private readonly otherPods = new Set<string>();
+  private readonly nodes: StandInNode[];
+
   constructor(
     private readonly store: KubeStore,
-    private readonly nodes: readonly StandInNode[],
+    nodes: readonly StandInNode[],
     private readonly images: Readonly<Record<string, StandInImage>>,
-  ) {}
+  ) {
+    this.nodes = nodes.map((n) => ({ ...n }));
+    for (const node of this.nodes) this.store.put('nodes', nodeObject(node, { isReady: true }));
+  }
+
+  // ---- nodes ----
+
+  /** `kubectl cordon` (or uncordon): new pods do not go to the node. */
+  cordon(nodeName: string, isCordoned = true): void {
+    const node = this.nodes.find((n) => n.name === nodeName)!;
+    node.isCordoned = isCordoned;
+    this.store.put('nodes', nodeObject(node, { isReady: this.isReady(nodeName) }));
+  }
+
+  /** The node's kubelet stops (or starts again) posting its status. */
+  setReady(nodeName: string, isReady: boolean): void {
+    const node = this.nodes.find((n) => n.name === nodeName)!;
+    this.store.put('nodes', nodeObject(node, { isReady }));
+  }
+
+  /** Removes the node object (`kubectl delete node`, a scale-down). */
+  removeNode(nodeName: string): void {
+    this.store.delete('nodes', '', nodeName);
+  }
+
+  private isReady(nodeName: string): boolean {
+    const node = this.store.get<KubeObject & { status: { conditions: Array<{ type: string; status: string }> } }>('nodes', '', nodeName);
+    return node?.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  }
+
+  /**
+   * A pod of another team on a node, bound through the scheduler and held running until deleted:
+   * `gpus` whole GPUs (the device plugin's), or with HAMi a `gpumemMb` slice of the GPU `uuid`.
+   */
+  runPod(namespace: string, name: string, nodeName: string, want: { gpus?: number; gpumemMb?: number; uuid?: string; labels?: Record<string, string> }): void {
+    const limits: Record<string, string> = { 'nvidia.com/gpu': String(want.gpus ?? 1), ...(want.gpumemMb !== undefined ? { 'nvidia.com/gpumem': String(want.gpumemMb) } : {}) };
+    this.otherPods.add(name);
+    this.podNamespaces.add(namespace);
+    this.store.put('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, uid: randomUUID(), creationTimestamp: now(), labels: want.labels ?? { app: name }, annotations: want.uuid ? { 'nvidia.com/use-gpuuuid': want.uuid } : {} },
+      spec: {
+        containers: [{ name: 'main', image: 'registry.example.com/other:1', resources: { limits, requests: limits } }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] } } },
+      },
+      status: { phase: 'Pending', qosClass: 'Guaranteed' },
+    });
+    this.schedule(namespace, name);
+  }
 
   // ---- Job controller ----
 
@@ -227,6 +281,8 @@ export class KubeCluster {
     const at = now();
     const pod = this.store.update<Pod>('pods', namespace, podName, (p) => {
       p.spec.nodeName = node.name;
+      // HAMi writes what it allocated on the pod (pkg/device/devices.go, EncodePodSingleDevice).
+      if (gpu && gpumemMb !== undefined) p.metadata.annotations = { ...p.metadata.annotations, 'hami.io/vgpu-devices-allocated': `${gpu},NVIDIA,${gpumemMb},0:;` };
       const container = p.spec.containers[0]!;
       p.status = {
         phase: 'Pending',
@@ -253,7 +309,7 @@ export class KubeCluster {
     const run = this.running.get(podName);
     if (!pod || !run) return;
     const container = pod.spec.containers[0]!;
-    const image = this.images[container.image];
+    const image = this.images[container.image] ?? (this.otherPods.has(podName) ? {} : undefined);
     if (!image) {
       // The kubelet's pull failure, then its back-off (pkg/kubelet/images: ErrImagePull, ImagePullBackOff).
       this.setWaiting(namespace, podName, { reason: 'ErrImagePull', message: `failed to pull and unpack image "${container.image}": failed to resolve reference "${container.image}": not found` });

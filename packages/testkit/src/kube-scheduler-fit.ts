@@ -1,7 +1,7 @@
 // The stand-in scheduler's one decision: which node (and GPU) a pod fits on, or the message the
 // real scheduler writes in the pod's `Unschedulable` condition ("0/N nodes are available: …", its
 // FitError, as `kubectl describe pod` shows it). A node fits when the pod's required node affinity
-// (`matchFields` on `metadata.name`) allows it and a GPU has room: a whole GPU with no pod on it
+// (`matchFields` on `metadata.name`) allows it, it is not cordoned, and a GPU has room: a whole GPU with no pod on it
 // (`nvidia.com/gpu`), or, with HAMi, the GPU its `nvidia.com/use-gpuuuid` annotation names with
 // `nvidia.com/gpumem` MiB still free beside the slices already on it.
 import type { Pod } from './kube-objects.js';
@@ -9,6 +9,15 @@ import type { Pod } from './kube-objects.js';
 export interface StandInNode {
   name: string;
   gpus: Array<{ uuid: string; memoryMb: number }>;
+  /**
+   * How the node tells its GPUs (kube-nodes.ts): GPU feature discovery's labels (`gfd`, the
+   * default: whole GPUs, all alike) or HAMi's device annotation (`hami`, each GPU split `hamiSplit` ways).
+   */
+  gpuLabels?: 'gfd' | 'hami';
+  hamiSplit?: number;
+  product?: string;
+  /** `kubectl cordon`: no new pods. */
+  isCordoned?: boolean;
 }
 
 /** A pod bound to a GPU: its slice in MiB, or undefined for the whole GPU. */
@@ -30,9 +39,14 @@ export function fitPod(pod: Pod, nodes: readonly StandInNode[], uses: readonly G
     terms.length === 0 || terms.some((t) => (t.matchFields ?? []).every((f) => f.key === 'metadata.name' && f.operator === 'In' && f.values.includes(node.name)));
   let notMatching = 0;
   let insufficient = 0;
+  let cordoned = 0;
   for (const node of nodes) {
     if (!isAllowed(node)) {
       notMatching++;
+      continue;
+    }
+    if (node.isCordoned) {
+      cordoned++;
       continue;
     }
     if (gpus === 0) return { node };
@@ -41,7 +55,12 @@ export function fitPod(pod: Pod, nodes: readonly StandInNode[], uses: readonly G
     insufficient++;
   }
   const resource = gpumemMb === undefined ? 'nvidia.com/gpu' : 'nvidia.com/gpumem';
-  const parts = [insufficient ? `${insufficient} Insufficient ${resource}` : '', notMatching ? `${notMatching} node(s) didn't match Pod's node affinity/selector` : ''].filter(Boolean);
+  const parts = [
+    insufficient ? `${insufficient} Insufficient ${resource}` : '',
+    // The NodeUnschedulable plugin's ErrReasonUnschedulable (pkg/scheduler/framework/plugins/nodeunschedulable).
+    cordoned ? `${cordoned} node(s) were unschedulable` : '',
+    notMatching ? `${notMatching} node(s) didn't match Pod's node affinity/selector` : '',
+  ].filter(Boolean);
   return { message: `0/${nodes.length} nodes are available: ${parts.join(', ')}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.` };
 }
 

@@ -4,7 +4,8 @@
 // Semantics from https://kubernetes.io/docs/reference/using-api/api-concepts/ ("Resource versions",
 // "Efficient detection of changes").
 
-export type Resource = 'jobs' | 'pods';
+/** Nodes are cluster-scoped: kept under the namespace ''. */
+export type Resource = 'jobs' | 'pods' | 'nodes';
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface KubeObject {
@@ -50,6 +51,23 @@ export function parseSelector(text: string | null): LabelSelector {
   });
 }
 
+/** A field selector (`status.phase!=Failed,spec.nodeName=n`): fields by their dotted path. */
+export type FieldSelector = Array<{ path: string[]; value: string; isEqual: boolean }>;
+
+export function parseFieldSelector(text: string | null): FieldSelector {
+  return parseSelector(text).map((term) => ({ path: term.key.split('.'), value: term.value, isEqual: term.isEqual }));
+}
+
+export function matchesFields(object: KubeObject, selector: FieldSelector): boolean {
+  return selector.every((term) => {
+    let value: unknown = object;
+    for (const part of term.path) value = (value as Record<string, unknown> | undefined)?.[part];
+    // An unset field compares as the empty string, as the API server's field sets do.
+    const text = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+    return (text === term.value) === term.isEqual;
+  });
+}
+
 export function matches(object: KubeObject, selector: LabelSelector): boolean {
   const labels = object.metadata.labels ?? {};
   return selector.every((term) => (labels[term.key] === term.value) === term.isEqual);
@@ -81,6 +99,11 @@ export class KubeStore {
   list<T extends KubeObject = KubeObject>(resource: Resource, namespace: string, selector: LabelSelector = []): T[] {
     const prefix = `${resource}/${namespace}/`;
     return [...this.objects.entries()].filter(([key, o]) => key.startsWith(prefix) && matches(o, selector)).map(([, o]) => clone(o) as T);
+  }
+
+  /** Objects of a resource in every namespace (`GET /api/v1/pods`). */
+  listAll<T extends KubeObject = KubeObject>(resource: Resource, selector: LabelSelector = [], fields: FieldSelector = []): T[] {
+    return [...this.objects.entries()].filter(([key, o]) => key.startsWith(`${resource}/`) && matches(o, selector) && matchesFields(o, fields)).map(([, o]) => clone(o) as T);
   }
 
   /** Stores a new or changed object: a new resourceVersion, an event for watchers. */

@@ -3,6 +3,7 @@
 import type { GpuqConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import { simulatedGpus, type GpuSpec } from '../core/gpu-spec.js';
+import { ClusterGpus } from './cluster/cluster-gpus.js';
 import { gpusFromReadings } from './mig.js';
 import { NvidiaSmi, NvidiaSmiMissingError } from './nvidia-smi.js';
 
@@ -10,6 +11,8 @@ export interface Discovery {
   gpus: GpuSpec[];
   /** The nvidia-smi to poll while running, if any. */
   monitor: NvidiaSmi | undefined;
+  /** The cluster the GPUs are on, to follow while running, if they are a cluster's. */
+  cluster?: ClusterGpus;
 }
 
 function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
@@ -18,6 +21,10 @@ function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
 
 export async function discoverGpus(config: GpuqConfig, log: Logger): Promise<Discovery> {
   const configured = config.scheduler.gpuMonitor.command;
+  if (config.cluster) {
+    const cluster = await ClusterGpus.read(config.cluster, log);
+    return { gpus: withHeadroom(cluster.specs(), config), monitor: undefined, cluster };
+  }
   if (config.gpus) {
     log.info({ gpus: config.gpus.map((g) => `${g.id}:${g.vramMb}MiB`) }, 'using the simulated GPUs declared in config');
     return { gpus: withHeadroom(simulatedGpus(config.gpus), config), monitor: configured ? new NvidiaSmi(configured) : undefined };

@@ -1,11 +1,12 @@
 // Why a GPU (or a solve server's slots) is drained, by source: the driver (nvidia-smi reports it
 // broken or missing), failures of several different jobs in a row on it (drained for a cool-down),
-// a solve server that is down, and a server whose GPUs are all drained. The ledger shows the
+// a solve server that is down, a server whose GPUs are all drained, and a cluster node that is
+// cordoned, not Ready or gone (or a GPU HAMi calls unhealthy). The ledger shows the
 // reasons joined. A job that fails on every attempt says something about itself, not the device:
 // its own failures count once, so one tenant's bad input cannot take a device from the others.
 import type { VramLedger } from '../core/ledger.js';
 
-export type DrainSource = 'driver' | 'failures' | 'server' | 'gpus';
+export type DrainSource = 'driver' | 'failures' | 'server' | 'gpus' | 'node';
 
 export class GpuHealth {
   private readonly reasons = new Map<string, Map<DrainSource, string>>();

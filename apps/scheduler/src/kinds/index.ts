@@ -16,8 +16,11 @@ import type { SolveServers } from './solve/solve-servers.js';
 /** How each kind runs in a container, for kinds config gives a docker or kubernetes executor. */
 const CONTAINER_ADAPTERS: Record<string, ContainerAdapter> = { fold: foldContainer };
 
-/** Each kind's executor; solve jobs go to `solveServers` when config lists servers. */
-export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, solveServers?: SolveServers): Map<string, Executor> {
+/**
+ * Each kind's executor; solve jobs go to `solveServers` when config lists servers. `gpuNodes`: the
+ * node of each GPU read from a Kubernetes cluster, beside those a kubernetes executor's config names.
+ */
+export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, solveServers?: SolveServers, gpuNodes: ReadonlyMap<string, string> = new Map()): Map<string, Executor> {
   const executors = new Map<string, Executor>();
   if (solveServers) executors.set('solve', new SolveRouter(solveServers, log.child({ kind: 'solve', executor: 'solve-servers' })));
   executors.set('inference', new InferenceExecutor(config, log.child({ kind: 'inference', executor: 'pipeline' })));
@@ -41,7 +44,8 @@ export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, 
         const adapter = CONTAINER_ADAPTERS[kind];
         if (!adapter) throw new Error(`config kinds.${kind}.executor is kubernetes, but gpuq knows no container for ${kind} jobs`);
         const kubeLog = log.child({ kind, executor: 'kubernetes', namespace: executor.namespace });
-        executors.set(kind, new KubernetesExecutor(executor, adapter, config.artifactsDir, boxId, kubeLog));
+        const withNodes = { ...executor, gpuNodes: { ...Object.fromEntries(gpuNodes), ...executor.gpuNodes } };
+        executors.set(kind, new KubernetesExecutor(withNodes, adapter, config.artifactsDir, boxId, kubeLog));
         break;
       }
     }

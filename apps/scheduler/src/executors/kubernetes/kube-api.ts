@@ -1,7 +1,7 @@
 // The Kubernetes API as the executor uses it: a kubeconfig (config's file, else KUBECONFIG, else the
 // pod's service account), the typed clients for Jobs and pods, and the API's error statuses.
-import { existsSync } from 'node:fs';
-import { ApiException, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../gpus/cluster/kube-config.js';
 
 export interface KubeApi {
   config: KubeConfig;
@@ -12,11 +12,7 @@ export interface KubeApi {
 }
 
 export function kubeApi(kubeconfig: string | undefined): KubeApi {
-  const config = new KubeConfig();
-  const file = kubeconfig ?? process.env.KUBECONFIG;
-  if (file) config.loadFromFile(file);
-  else if (existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) config.loadFromCluster();
-  else config.loadFromDefault();
+  const config = loadKubeConfig(kubeconfig);
   return { config, batch: config.makeApiClient(BatchV1Api), core: config.makeApiClient(CoreV1Api), server: config.getCurrentCluster()?.server ?? 'no cluster' };
 }
 

@@ -1,0 +1,205 @@
+// A Kubernetes cluster's GPU nodes as the box's GPUs, against the API stand-in (packages/testkit,
+// real HTTP, the real @kubernetes/client-node): the inventory read from GPU feature discovery's
+// labels and HAMi's annotation, then followed — other teams' pods count as "not ours", a cordoned,
+// not Ready or removed node drains its GPUs with that reason. Then a whole gpuq whose only GPU is a
+// cluster's: a fold waits while another team's pod holds that GPU, and runs there once it is free.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterGpusConfig } from '@gpuq/shared';
+import { createLogger } from '@gpuq/runtime';
+import { KubeApiStandIn, waitFor } from '@gpuq/testkit';
+import { VramLedger } from '../apps/scheduler/src/core/ledger.js';
+import { ClusterGpus } from '../apps/scheduler/src/gpus/cluster/cluster-gpus.js';
+import { GpuHealth } from '../apps/scheduler/src/gpus/gpu-health.js';
+import { jobName } from '../apps/scheduler/src/executors/kubernetes/job-manifest.js';
+import { renderBoltzStrings } from './fakes/boltz/boltz-strings.js';
+import { Stack } from './helpers/stack.js';
+
+const log = createLogger('kubernetes-cluster-gpus-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+const BOLTZ = join(dirname(fileURLToPath(import.meta.url)), 'fakes', 'boltz', 'boltz');
+const IMAGE = 'gpuq-test/boltz2:k8s';
+const NS = 'gpuq-jobs';
+
+describe("the cluster's GPUs, read and followed", () => {
+  let standIn: KubeApiStandIn;
+  const followed: ClusterGpus[] = [];
+
+  beforeAll(async () => {
+    standIn = await KubeApiStandIn.start({
+      nodes: [
+        { name: 'gfd-node', gpus: [{ uuid: 'GPU-fake-24576-0', memoryMb: 24_576 }, { uuid: 'GPU-fake-24576-1', memoryMb: 24_576 }], product: 'NVIDIA-L4' },
+        { name: 'hami-node', gpuLabels: 'hami', hamiSplit: 4, gpus: [{ uuid: 'GPU-h-0', memoryMb: 81_920 }] },
+      ],
+      images: {},
+    });
+  });
+  afterEach(() => {
+    for (const cluster of followed.splice(0)) cluster.stop();
+  });
+  afterAll(async () => {
+    await standIn?.close();
+  });
+
+  const read = () => ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, pollIntervalMs: 50 }), log);
+
+  /** The cluster followed into a ledger of its GPUs, as the scheduler does. */
+  const follow = async (boxId = 'box-a') => {
+    const cluster = await read();
+    const ledger = new VramLedger(cluster.specs());
+    const health = new GpuHealth(ledger, 3, 60_000, () => undefined);
+    cluster.follow(ledger, health, (pod) => pod.metadata?.labels?.['gpuq.box'] === boxId, () => undefined);
+    followed.push(cluster);
+    return ledger;
+  };
+
+  it('reads whole GPUs from the feature-discovery labels and shared ones from HAMi, each with its node', async () => {
+    const cluster = await read();
+    expect(cluster.specs()).toEqual([
+      { id: 'gfd-node-gpu0', totalMb: 24_576, name: 'NVIDIA-L4', isSimulated: false, maxJobs: 1 },
+      { id: 'gfd-node-gpu1', totalMb: 24_576, name: 'NVIDIA-L4', isSimulated: false, maxJobs: 1 },
+      { id: 'hami-node-gpu0', totalMb: 81_920, uuid: 'GPU-h-0', name: 'NVIDIA-NVIDIA-H100-80GB-HBM3', isSimulated: false, maxJobs: 4 },
+    ]);
+    expect(Object.fromEntries(cluster.nodes())).toEqual({ 'gfd-node-gpu0': 'gfd-node', 'gfd-node-gpu1': 'gfd-node', 'hami-node-gpu0': 'hami-node' });
+  });
+
+  it('fails to start, saying what it found, when no node matches or none offers a GPU', async () => {
+    const config = ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, nodeSelector: 'pool=none' });
+    await expect(ClusterGpus.read(config, log)).rejects.toThrow(`no GPU to schedule at ${standIn.url}: 0 node(s) match nodeSelector pool=none`);
+  });
+
+  it("counts another team's whole GPU and HAMi slice as not ours, and this box's own pods not at all", async () => {
+    const ledger = await follow();
+    standIn.cluster.runPod('team-b', 'train-1', 'gfd-node', { gpus: 1 });
+    standIn.cluster.runPod('team-b', 'notebook-1', 'hami-node', { gpus: 1, gpumemMb: 30_000, uuid: 'GPU-h-0' });
+    standIn.cluster.runPod('gpuq-jobs', 'ours-1', 'hami-node', { gpus: 1, gpumemMb: 10_000, uuid: 'GPU-h-0', labels: { 'gpuq.box': 'box-a' } });
+    await waitFor(() => ledger.capacity('hami-node-gpu0')!.notOursMb === 30_000 || undefined, { what: "the HAMi slice to count as not ours" });
+    // The device plugin, not the API, knows which GPU it gave: the node's last GPU without a job of ours.
+    expect([ledger.capacity('gfd-node-gpu0')!.notOursMb, ledger.capacity('gfd-node-gpu1')!.notOursMb]).toEqual([0, 24_576]);
+    standIn.cluster.deletePod('team-b', 'train-1');
+    standIn.cluster.deletePod('team-b', 'notebook-1');
+    standIn.cluster.deletePod('gpuq-jobs', 'ours-1');
+    await waitFor(() => ledger.capacities().every((g) => g.notOursMb === 0) || undefined, { what: 'their memory to be free again' });
+  });
+
+  it('drains the GPUs of a cordoned, not Ready or removed node with that reason, and opens them again', async () => {
+    const ledger = await follow();
+    const reasonOf = (id: string) => ledger.capacity(id)!.drainedReason;
+    standIn.cluster.cordon('gfd-node');
+    await waitFor(() => reasonOf('gfd-node-gpu0') === 'node gfd-node is cordoned' || undefined, { what: 'the cordoned node to drain' });
+    expect(reasonOf('gfd-node-gpu1')).toBe('node gfd-node is cordoned');
+    expect(reasonOf('hami-node-gpu0')).toBeUndefined();
+    standIn.cluster.cordon('gfd-node', false);
+    await waitFor(() => reasonOf('gfd-node-gpu0') === undefined || undefined, { what: 'the uncordoned node to open' });
+
+    standIn.cluster.setReady('hami-node', false);
+    await waitFor(() => reasonOf('hami-node-gpu0') === 'node hami-node is not Ready (NodeStatusUnknown: Kubelet stopped posting node status.)' || undefined, { what: 'the node that is not Ready to drain' });
+    standIn.cluster.setReady('hami-node', true);
+    await waitFor(() => reasonOf('hami-node-gpu0') === undefined || undefined, { what: 'the Ready node to open' });
+
+    standIn.cluster.removeNode('gfd-node');
+    await waitFor(() => reasonOf('gfd-node-gpu0') === 'node gfd-node is gone from the cluster, or no longer matches nodeSelector nvidia.com/gpu.present=true' || undefined, { what: 'the removed node to drain' });
+  });
+});
+
+describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no gpuNodes)', () => {
+  let standIn: KubeApiStandIn;
+  let root: string;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'gpuq-k8s-cluster-'));
+    const stringsFile = join(root, 'strings.sh');
+    writeFileSync(stringsFile, renderBoltzStrings());
+    standIn = await KubeApiStandIn.start({
+      nodes: [{ name: 'l4-node', gpus: [{ uuid: 'GPU-fake-24576-7', memoryMb: 24_576 }], product: 'NVIDIA-L4' }],
+      images: { [IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } } },
+    });
+    const jobsDir = mkdtempSync(join(root, 'jobs-'));
+    stack = await Stack.start({
+      cluster: { kubeconfig: standIn.kubeconfig, pollIntervalMs: 200 },
+      scheduler: { boxId: 'k8s-box' },
+      kinds: {
+        fold: {
+          backoffMs: 100,
+          executor: { type: 'kubernetes', namespace: NS, image: IMAGE, kubeconfig: standIn.kubeconfig, volume: { hostPath: jobsDir, localDir: jobsDir }, memoryMb: 2_048 },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await standIn?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("shows the cluster's GPU; a fold waits while another team's pod holds it, then runs there as a Job on its node", async () => {
+    const gpu = await waitFor(async () => (await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-gpu0'), { what: "the cluster's GPU in the inventory" });
+    expect(gpu).toMatchObject({ totalMb: 24_576 });
+
+    standIn.cluster.runPod('team-b', 'train-1', 'l4-node', { gpus: 1 });
+    await waitFor(async () => ((await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-gpu0')?.notOursMb === 24_576) || undefined, { what: "the other team's pod to count as not ours" });
+    const submitted = await stack.submit({ kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } });
+    const waiting = await waitFor(async () => {
+      const view = await stack.job(submitted.id);
+      return view.pendingReason ? view : undefined;
+    }, { what: 'the fold to say why it waits' });
+    expect(waiting.status).toBe('queued');
+    expect(waiting.pendingReason).toMatch(/largest free is 0 MiB on k8s-box\/l4-node-gpu0/);
+    expect(standIn.cluster.jobCreates.size).toBe(0);
+
+    standIn.cluster.deletePod('team-b', 'train-1');
+    const done = await stack.waitForJob(submitted.id, undefined, 30_000);
+    expect(done.status, stack.logs()).toBe('succeeded');
+    expect(done.placement).toMatchObject({ gpu: 'l4-node-gpu0' });
+    const pod = [...standIn.cluster.logs.keys()].find((p) => p.startsWith(`${jobName(submitted.id, 1)}-`))!;
+    expect(standIn.cluster.placementOf(pod)).toEqual({ node: 'l4-node', gpu: 'GPU-fake-24576-7' });
+  });
+});
+
+describe('a gpuq on a cluster with HAMi: GPUs by UUID from its annotation, shared by VRAM', () => {
+  let standIn: KubeApiStandIn;
+  let root: string;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'gpuq-k8s-hami-'));
+    const stringsFile = join(root, 'strings.sh');
+    writeFileSync(stringsFile, renderBoltzStrings());
+    standIn = await KubeApiStandIn.start({
+      nodes: [{ name: 'h100-node', gpuLabels: 'hami', hamiSplit: 4, gpus: [{ uuid: 'GPU-fake-81920-5', memoryMb: 81_920 }] }],
+      images: { [IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } } },
+    });
+    const jobsDir = mkdtempSync(join(root, 'jobs-'));
+    stack = await Stack.start({
+      cluster: { kubeconfig: standIn.kubeconfig, pollIntervalMs: 200 },
+      scheduler: { boxId: 'hami-box' },
+      kinds: {
+        fold: {
+          backoffMs: 100,
+          executor: { type: 'kubernetes', namespace: NS, image: IMAGE, kubeconfig: standIn.kubeconfig, volume: { hostPath: jobsDir, localDir: jobsDir }, gpuSharing: 'hami', memoryMb: 2_048 },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await standIn?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("counts another team's HAMi slice as not ours, and runs a fold beside it on the GPU named by its UUID", async () => {
+    standIn.cluster.runPod('team-b', 'notebook-1', 'h100-node', { gpus: 1, gpumemMb: 70_000, uuid: 'GPU-fake-81920-5' });
+    const gpu = await waitFor(async () => (await stack.inventory())?.gpus.find((g) => g.id === 'h100-node-gpu0' && g.notOursMb === 70_000), { what: "the other team's slice to count as not ours" });
+    expect(gpu).toMatchObject({ uuid: 'GPU-fake-81920-5', totalMb: 81_920 });
+
+    const submitted = await stack.submit({ kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } });
+    const done = await stack.waitForJob(submitted.id, undefined, 30_000);
+    expect(done.status, stack.logs()).toBe('succeeded');
+    const pod = [...standIn.cluster.logs.keys()].find((p) => p.startsWith(`${jobName(submitted.id, 1)}-`))!;
+    expect(standIn.cluster.placementOf(pod)).toEqual({ node: 'h100-node', gpu: 'GPU-fake-81920-5' });
+    expect(standIn.cluster.podsOnGpu('GPU-fake-81920-5')).toBe(1); // the other team's, still running
+  });
+});
