@@ -285,6 +285,20 @@ describe('the kubernetes executor against the API stand-in', () => {
     expect(failure.message).toBe("the container ran out of host memory (OOMKilled at its 2048 MiB memory limit; raise the executor's memoryMb); the log ends: loading the model | allocating 3 GiB of host memory");
   });
 
+  it('keepOnFailure keeps a failed attempt’s Job for a look, and ttlSecondsAfterFinished removes it, its pods with it', async () => {
+    const { make, jobsDir } = setUp({ image: HELD_IMAGE, keepOnFailure: true, ttlSecondsAfterFinished: 1 });
+    const job = request('gpu0');
+    const running = make().run(job, new AbortController().signal, recorder().hooks);
+    const { pod, name } = await runningPod(job);
+    standIn.cluster.endContainer(NS, pod, { exitCode: 1 });
+    expect((await failureOf(running)).code).toBe('worker_error');
+    expect(standIn.store.get('jobs', NS, name)).toBeDefined();
+    expect(readdirSync(jobsDir)).toEqual([name]);
+    // The TTL-after-finished controller's delete: the Job and its pods, not gpuq's directory.
+    await waitFor(() => standIn.store.get('jobs', NS, name) === undefined || undefined, { what: 'the finished Job to expire', timeoutMs: 5_000 });
+    expect(standIn.podsOf(NS, name)).toEqual([]);
+  });
+
   it('exit code 65: invalid input, not retried (the Job fails by its pod failure policy)', async () => {
     const { make } = setUp({ image: HELD_IMAGE });
     const job = request('gpu0');

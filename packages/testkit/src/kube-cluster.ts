@@ -183,6 +183,7 @@ export class KubeCluster {
           ],
         };
       });
+      this.expireAfterTtl(namespace, jobName!);
       return;
     }
     const terminated = (status.containerStatuses ?? [])[0]?.state?.terminated;
@@ -232,6 +233,13 @@ export class KubeCluster {
         ],
       };
     });
+    this.expireAfterTtl(namespace, jobName);
+  }
+
+  /** The TTL-after-finished controller: a finished Job with ttlSecondsAfterFinished is deleted (its pods with it) that long after. */
+  private expireAfterTtl(namespace: string, jobName: string): void {
+    const ttl = this.store.get<Job>('jobs', namespace, jobName)?.spec.ttlSecondsAfterFinished;
+    if (ttl !== undefined) this.later(() => this.deleteJob(namespace, jobName, 'Background'), ttl * 1000);
   }
 
   /** activeDeadlineSeconds passed: the Job fails with DeadlineExceeded and its running pods are killed and deleted. */

@@ -75,6 +75,7 @@ export interface Job extends KubeObject {
   spec: {
     backoffLimit?: number;
     activeDeadlineSeconds?: number;
+    ttlSecondsAfterFinished?: number;
     podFailurePolicy?: { rules: PodFailurePolicyRule[] };
     template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
   };
