@@ -1,12 +1,14 @@
 // A Kubernetes cluster's GPU nodes as the box's GPUs, against the API stand-in (packages/testkit,
 // real HTTP, the real @kubernetes/client-node): the inventory read from GPU feature discovery's
 // labels and HAMi's annotation, then followed — other teams' pods count as "not ours", a cordoned,
-// not Ready or removed node drains its GPUs with that reason. Then a whole gpuq whose only GPU is a
-// cluster's: a fold waits while another team's pod holds that GPU, and runs there once it is free.
+// not Ready or removed node drains its GPUs with that reason, a node that joins adds its GPUs. Then
+// a whole gpuq whose GPUs are a cluster's: a fold waits while another team's pod holds the GPU and
+// runs there once it is free; a cordoned node drains; the next fold runs on a node that joined.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterGpusConfig } from '@gpuq/shared';
 import { createLogger } from '@gpuq/runtime';
@@ -50,9 +52,10 @@ describe("the cluster's GPUs, read and followed", () => {
     const cluster = await read();
     const ledger = new VramLedger(cluster.specs());
     const health = new GpuHealth(ledger, 3, 60_000, () => undefined);
-    cluster.follow(ledger, health, (pod) => pod.metadata?.labels?.['gpuq.box'] === boxId, () => undefined);
+    const isOurs = (pod: V1Pod) => pod.metadata?.labels?.['gpuq.box'] === boxId;
+    cluster.follow({ ledger, health, isOurs, prepare: (spec) => ({ ...spec, label: `${boxId}/${spec.id}` }), onChange: () => undefined });
     followed.push(cluster);
-    return ledger;
+    return { ledger, cluster };
   };
 
   it('reads whole GPUs from the feature-discovery labels and shared ones from HAMi, each with its node', async () => {
@@ -71,7 +74,7 @@ describe("the cluster's GPUs, read and followed", () => {
   });
 
   it("counts another team's whole GPU and HAMi slice as not ours, and this box's own pods not at all", async () => {
-    const ledger = await follow();
+    const { ledger } = await follow();
     standIn.cluster.runPod('team-b', 'train-1', 'gfd-node', { gpus: 1 });
     standIn.cluster.runPod('team-b', 'notebook-1', 'hami-node', { gpus: 1, gpumemMb: 30_000, uuid: 'GPU-h-0' });
     standIn.cluster.runPod('gpuq-jobs', 'ours-1', 'hami-node', { gpus: 1, gpumemMb: 10_000, uuid: 'GPU-h-0', labels: { 'gpuq.box': 'box-a' } });
@@ -85,7 +88,7 @@ describe("the cluster's GPUs, read and followed", () => {
   });
 
   it('drains the GPUs of a cordoned, not Ready or removed node with that reason, and opens them again', async () => {
-    const ledger = await follow();
+    const { ledger } = await follow();
     const reasonOf = (id: string) => ledger.capacity(id)!.drainedReason;
     standIn.cluster.cordon('gfd-node');
     await waitFor(() => reasonOf('gfd-node-gpu0') === 'node gfd-node is cordoned' || undefined, { what: 'the cordoned node to drain' });
@@ -101,6 +104,20 @@ describe("the cluster's GPUs, read and followed", () => {
 
     standIn.cluster.removeNode('gfd-node');
     await waitFor(() => reasonOf('gfd-node-gpu0') === 'node gfd-node is gone from the cluster, or no longer matches nodeSelector nvidia.com/gpu.present=true' || undefined, { what: 'the removed node to drain' });
+  });
+
+  it('adds the GPUs of a node that joins, with its node for the Jobs, and of one whose labels come after it joined', async () => {
+    const { ledger, cluster } = await follow();
+    standIn.cluster.addNode({ name: 'scaled-up', gpus: [{ uuid: 'GPU-fake-40960-9', memoryMb: 40_960 }] });
+    await waitFor(() => ledger.capacity('scaled-up-gpu0'), { what: 'the new node’s GPU in the ledger' });
+    expect(ledger.capacity('scaled-up-gpu0')).toMatchObject({ label: 'box-a/scaled-up-gpu0', totalMb: 40_960, drainedReason: undefined, maxJobs: 1 });
+    expect(cluster.nodes().get('scaled-up-gpu0')).toBe('scaled-up');
+
+    standIn.cluster.addNode({ name: 'unlabelled', gpus: [{ uuid: 'GPU-fake-40960-8', memoryMb: 40_960 }], gpuLabels: 'none' });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // several polls
+    expect(ledger.capacity('unlabelled-gpu0')).toBeUndefined();
+    standIn.cluster.setGpuLabels('unlabelled', 'gfd');
+    await waitFor(() => ledger.capacity('unlabelled-gpu0'), { what: 'the labelled node’s GPU in the ledger' });
   });
 });
 
@@ -156,6 +173,19 @@ describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no g
     expect(done.placement).toMatchObject({ gpu: 'l4-node-gpu0' });
     const pod = [...standIn.cluster.logs.keys()].find((p) => p.startsWith(`${jobName(submitted.id, 1)}-`))!;
     expect(standIn.cluster.placementOf(pod)).toEqual({ node: 'l4-node', gpu: 'GPU-fake-24576-7' });
+  });
+
+  it('a node cordoned: its GPU drained with the reason; a node that joins: the next fold runs there', async () => {
+    standIn.cluster.cordon('l4-node');
+    await waitFor(async () => ((await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-gpu0')?.drainedReason === 'node l4-node is cordoned') || undefined, { what: 'the cordoned node’s GPU to drain' });
+    standIn.cluster.addNode({ name: 'l4-node-2', gpus: [{ uuid: 'GPU-fake-24576-8', memoryMb: 24_576 }], product: 'NVIDIA-L4' });
+    await waitFor(async () => (await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-2-gpu0'), { what: "the new node's GPU in the inventory" });
+    const submitted = await stack.submit({ kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } });
+    const done = await stack.waitForJob(submitted.id, undefined, 30_000);
+    expect(done.status, stack.logs()).toBe('succeeded');
+    expect(done.placement).toMatchObject({ gpu: 'l4-node-2-gpu0' });
+    const pod = [...standIn.cluster.logs.keys()].find((p) => p.startsWith(`${jobName(submitted.id, 1)}-`))!;
+    expect(standIn.cluster.placementOf(pod)).toEqual({ node: 'l4-node-2', gpu: 'GPU-fake-24576-8' });
   });
 });
 

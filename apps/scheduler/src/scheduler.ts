@@ -18,6 +18,7 @@ import { SchedulerCore } from './core/scheduler-core.js';
 import { JobFailure, type Executor } from './executors/executor.js';
 import { LABELS } from './executors/kubernetes/job-manifest.js';
 import type { ClusterGpus } from './gpus/cluster/cluster-gpus.js';
+import { withHeadroom } from './gpus/gpu-discovery.js';
 import { GpuHealth } from './gpus/gpu-health.js';
 import { GpuMonitor } from './gpus/gpu-monitor.js';
 import type { NvidiaSmi } from './gpus/nvidia-smi.js';
@@ -95,7 +96,9 @@ export class Scheduler {
     const core = new SchedulerCore<HeldJob>(ledger, coreOptionsFor(config.scheduler, config.scheduler.policy, devices));
     // This box's pods are its jobs, in the ledger already; every other pod's GPU use is not ours.
     const isOurs = (pod: V1Pod) => pod.metadata?.labels?.[LABELS.box] === options.boxId;
-    this.followCluster = () => options.cluster?.follow(ledger, health, isOurs, () => this.onGpusChanged());
+    // A node that joins adds GPUs as those found at the start are kept: labelled by box, with config's headroom.
+    const prepare = (spec: GpuSpec) => ({ ...withHeadroom([spec], config)[0]!, label: `${options.boxId}/${spec.id}` });
+    this.followCluster = () => options.cluster?.follow({ ledger, health, isOurs, prepare, onChange: () => this.onGpusChanged() });
     const boxStates = new BoxStatesCache(options.redis);
     this.services = {
       boxId: options.boxId,

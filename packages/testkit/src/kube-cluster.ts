@@ -77,6 +77,19 @@ export class KubeCluster {
     this.store.put('nodes', nodeObject(node, { isReady }));
   }
 
+  /** A node joins the cluster (a scale-up), Ready, with its labels or HAMi's annotation. */
+  addNode(node: StandInNode): void {
+    this.nodes.push({ ...node });
+    this.store.put('nodes', nodeObject(node, { isReady: true }));
+  }
+
+  /** Changes how the node tells its GPUs (GPU feature discovery labelling a node that joined, say). */
+  setGpuLabels(nodeName: string, gpuLabels: StandInNode['gpuLabels']): void {
+    const node = this.nodes.find((n) => n.name === nodeName)!;
+    node.gpuLabels = gpuLabels;
+    this.store.put('nodes', nodeObject(node, { isReady: this.isReady(nodeName) }));
+  }
+
   /** Removes the node object (`kubectl delete node`, a scale-down). */
   removeNode(nodeName: string): void {
     this.store.delete('nodes', '', nodeName);

@@ -23,7 +23,7 @@ export function nodeObject(node: StandInNode, state: NodeState): KubeObject {
     annotations['hami.io/node-nvidia-register'] = JSON.stringify(
       node.gpus.map((gpu, index) => ({ id: gpu.uuid, ...(index ? { index } : {}), count: split, devmem: gpu.memoryMb, devcore: 100, type: `NVIDIA-${product}`, health: true, mode: 'hami-core' })),
     );
-  } else {
+  } else if (node.gpuLabels !== 'none') {
     Object.assign(labels, { 'nvidia.com/gpu.count': String(node.gpus.length), 'nvidia.com/gpu.memory': String(node.gpus[0]?.memoryMb ?? 0), 'nvidia.com/gpu.product': product });
   }
   const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

@@ -11,9 +11,10 @@ export interface StandInNode {
   gpus: Array<{ uuid: string; memoryMb: number }>;
   /**
    * How the node tells its GPUs (kube-nodes.ts): GPU feature discovery's labels (`gfd`, the
-   * default: whole GPUs, all alike) or HAMi's device annotation (`hami`, each GPU split `hamiSplit` ways).
+   * default: whole GPUs, all alike), HAMi's device annotation (`hami`, each GPU split `hamiSplit`
+   * ways), or neither yet (`none`: a node that joined before GPU feature discovery labelled it).
    */
-  gpuLabels?: 'gfd' | 'hami';
+  gpuLabels?: 'gfd' | 'hami' | 'none';
   hamiSplit?: number;
   product?: string;
   /** `kubectl cordon`: no new pods. */

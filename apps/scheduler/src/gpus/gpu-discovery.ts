@@ -15,7 +15,8 @@ export interface Discovery {
   cluster?: ClusterGpus;
 }
 
-function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
+/** The headroom config sets for each GPU: its own (scheduler.gpuHeadroomMb), else the box's. */
+export function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
   return gpus.map((g) => ({ ...g, headroomMb: g.headroomMb ?? config.scheduler.gpuHeadroomMb[g.id] ?? config.scheduler.headroomMb }));
 }
 

@@ -18,7 +18,8 @@ const CONTAINER_ADAPTERS: Record<string, ContainerAdapter> = { fold: foldContain
 
 /**
  * Each kind's executor; solve jobs go to `solveServers` when config lists servers. `gpuNodes`: the
- * node of each GPU read from a Kubernetes cluster, beside those a kubernetes executor's config names.
+ * node of each GPU read from a Kubernetes cluster (kept current as nodes join), beside those a
+ * kubernetes executor's config names.
  */
 export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, solveServers?: SolveServers, gpuNodes: ReadonlyMap<string, string> = new Map()): Map<string, Executor> {
   const executors = new Map<string, Executor>();
@@ -44,8 +45,7 @@ export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, 
         const adapter = CONTAINER_ADAPTERS[kind];
         if (!adapter) throw new Error(`config kinds.${kind}.executor is kubernetes, but gpuq knows no container for ${kind} jobs`);
         const kubeLog = log.child({ kind, executor: 'kubernetes', namespace: executor.namespace });
-        const withNodes = { ...executor, gpuNodes: { ...Object.fromEntries(gpuNodes), ...executor.gpuNodes } };
-        executors.set(kind, new KubernetesExecutor(withNodes, adapter, config.artifactsDir, boxId, kubeLog));
+        executors.set(kind, new KubernetesExecutor(executor, adapter, config.artifactsDir, boxId, kubeLog, gpuNodes));
         break;
       }
     }

@@ -36,6 +36,8 @@ export class KubernetesExecutor implements Executor {
     private readonly artifactsDir: string,
     private readonly boxId: string,
     private readonly log: Logger,
+    /** The node of each GPU read from the cluster (config's `cluster`), kept current as nodes join. */
+    private readonly clusterNodes: ReadonlyMap<string, string> = new Map(),
   ) {
     this.api = kubeApi(config.kubeconfig);
     this.localDir = resolve(config.volume.localDir);
@@ -60,10 +62,11 @@ export class KubernetesExecutor implements Executor {
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
     signal.throwIfAborted();
     const task = prepareTask(this.adapter, job.input);
-    const node = this.config.gpuNodes[job.gpu.id];
+    const node = this.config.gpuNodes[job.gpu.id] ?? this.clusterNodes.get(job.gpu.id);
     if (!node) throw new JobFailure('worker_error', `config kinds' kubernetes executor names no node for ${job.gpu.id} in gpuNodes`, false);
     if (this.config.gpuSharing === 'hami' && !job.gpu.uuid) {
-      throw new JobFailure('worker_error', `gpuSharing hami pins a job to its GPU by UUID, and config gives ${job.gpu.id} none`, false);
+      const why = this.clusterNodes.has(job.gpu.id) ? `its node ${node} has no HAMi device annotation (hami.io/node-nvidia-register)` : 'config gives it none';
+      throw new JobFailure('worker_error', `gpuSharing hami pins a job to its GPU by UUID, and ${job.gpu.id} has none: ${why}`, false);
     }
     const name = jobName(job.jobId, job.attempt);
     const handle = `${this.config.namespace}/${name}`;

@@ -1,8 +1,8 @@
 // A Kubernetes cluster's GPU nodes as this box's GPUs: read when the scheduler starts (nodes by
-// config's label selector), then followed every pollIntervalMs. A node cordoned, not Ready or gone
-// drains its GPUs with that reason; a GPU HAMi calls unhealthy or cordoned drains alone; what other
-// pods hold on the nodes is "not ours". A node that joins later is logged: its GPUs are scheduled
-// after a restart. When the API does not answer, the GPUs keep their last state.
+// config's label selector), then followed every pollIntervalMs. A node that joins adds its GPUs; a
+// node cordoned, not Ready or gone drains its GPUs with that reason; a GPU HAMi calls unhealthy or
+// cordoned drains alone; what other pods hold on the nodes is "not ours". When the API does not
+// answer, the GPUs keep their last state.
 import { CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterGpusConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
@@ -16,19 +16,36 @@ import { otherPodsGpuUse, type NodeGpuUse } from './other-pods.js';
 /** Pods that hold GPUs: bound and not ended. */
 const LIVE_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
 
+/** What following the cluster changes, and how. */
+export interface ClusterFollower {
+  ledger: VramLedger;
+  health: GpuHealth;
+  /** This box's pods (its jobs, already in the ledger); every other pod's GPU use is not ours. */
+  isOurs: (pod: V1Pod) => boolean;
+  /** A GPU of a node that joined, as the ledger should keep it (its label, its headroom). */
+  prepare: (spec: GpuSpec) => GpuSpec;
+  /** After a reading changed what can be placed. */
+  onChange: () => void;
+}
+
 export class ClusterGpus {
   private timer: NodeJS.Timeout | undefined;
   private isPolling = false;
   private failing: string | undefined;
-  private readonly joinedLater = new Set<string>();
+  /** Nodes that match but offer no GPU gpuq can schedule (yet: labels may come later), with why: said once. */
+  private readonly unusable = new Map<string, string>();
+  /** Each GPU's node, by gpuq's id: the executor pins Jobs with it, and it grows as nodes join. */
+  private readonly nodeOfGpu: Map<string, string>;
 
   private constructor(
     private readonly core: CoreV1Api,
     private readonly config: ClusterGpusConfig,
-    /** Each GPU as read at start, by gpuq's id. */
-    private readonly gpus: ReadonlyMap<string, NodeGpu>,
+    /** Each GPU known, by gpuq's id. */
+    private readonly gpus: Map<string, NodeGpu>,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.nodeOfGpu = new Map([...gpus.values()].map((g) => [g.id, g.node]));
+  }
 
   /** Reads the GPU nodes; fails, saying what it found, when none offers a GPU gpuq can schedule. */
   static async read(config: ClusterGpusConfig, log: Logger): Promise<ClusterGpus> {
@@ -49,28 +66,30 @@ export class ClusterGpus {
       throw new Error(`no GPU to schedule at ${server}: ${nodes.length} node(s) match nodeSelector ${config.nodeSelector}${found ? ` (${found})` : ''}`);
     }
     log.info({ server, gpus: gpus.map((g) => `${g.id}:${g.name ?? 'GPU'}:${g.totalMb}MiB${g.sharing === 'hami' ? `:hami×${g.maxJobs}` : ''}`) }, "found the cluster's GPUs");
-    return new ClusterGpus(core, config, new Map(gpus.map((g) => [g.id, g])), log);
+    const cluster = new ClusterGpus(core, config, new Map(gpus.map((g) => [g.id, g])), log);
+    for (const { node, problem } of read) if (problem) cluster.unusable.set(node, problem);
+    return cluster;
   }
 
   /** The GPUs to schedule, as the ledger keeps them. */
   specs(): GpuSpec[] {
-    return [...this.gpus.values()].map((g) => ({ id: g.id, totalMb: g.totalMb, ...(g.uuid ? { uuid: g.uuid } : {}), ...(g.name ? { name: g.name } : {}), isSimulated: false, maxJobs: g.maxJobs }));
+    return [...this.gpus.values()].map(specOf);
   }
 
-  /** The node each GPU sits on, by gpuq's id: the Job's node affinity. */
-  nodes(): Map<string, string> {
-    return new Map([...this.gpus.values()].map((g) => [g.id, g.node]));
+  /** The node each GPU sits on, by gpuq's id (the Job's node affinity): live, it grows as nodes join. */
+  nodes(): ReadonlyMap<string, string> {
+    return this.nodeOfGpu;
   }
 
-  /** Polls until stop(); `isOurs` tells this box's pods from others'; `onChange` after what can be placed changed. */
-  follow(ledger: VramLedger, health: GpuHealth, isOurs: (pod: V1Pod) => boolean, onChange: () => void): void {
+  /** Polls until stop(). */
+  follow(follower: ClusterFollower): void {
     const poll = async () => {
       if (this.isPolling) return;
       this.isPolling = true;
       try {
         const [nodes, pods] = await Promise.all([this.core.listNode({ labelSelector: this.config.nodeSelector }), this.core.listPodForAllNamespaces({ fieldSelector: LIVE_PODS })]);
         this.recover();
-        if (this.apply(nodes.items, otherPodsGpuUse(pods.items, isOurs), ledger, health)) onChange();
+        if (this.apply(nodes.items, otherPodsGpuUse(pods.items, follower.isOurs), follower)) follower.onChange();
       } catch (err) {
         this.fail((err as Error).message);
       } finally {
@@ -86,9 +105,9 @@ export class ClusterGpus {
   }
 
   /** Applies one reading; true when what can be placed changed. */
-  private apply(nodes: readonly V1Node[], others: ReadonlyMap<string, NodeGpuUse>, ledger: VramLedger, health: GpuHealth): boolean {
+  private apply(nodes: readonly V1Node[], others: ReadonlyMap<string, NodeGpuUse>, { ledger, health, prepare }: ClusterFollower): boolean {
     const byName = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
-    let changed = false;
+    let changed = this.addJoined(nodes, ledger, prepare);
     const onNode = new Map<string, NodeGpu[]>();
     for (const gpu of this.gpus.values()) onNode.set(gpu.node, [...(onNode.get(gpu.node) ?? []), gpu]);
     for (const [name, gpus] of onNode) {
@@ -104,13 +123,33 @@ export class ClusterGpus {
         if (after?.usableMb !== before?.usableMb || after?.drainedReason !== before?.drainedReason) changed = true;
       }
     }
+    return changed;
+  }
+
+  /** The GPUs of nodes not seen before, added to the ledger; true when any was. */
+  private addJoined(nodes: readonly V1Node[], ledger: VramLedger, prepare: (spec: GpuSpec) => GpuSpec): boolean {
+    const known = new Set(this.nodeOfGpu.values());
+    let added = false;
     for (const node of nodes) {
       const name = node.metadata?.name ?? '';
-      if (onNode.has(name) || this.joinedLater.has(name)) continue;
-      this.joinedLater.add(name);
-      if (gpusOfNode(node).gpus.length > 0) this.log.warn({ node: name }, 'a GPU node joined the cluster after the scheduler started: its GPUs are scheduled once the scheduler restarts');
+      if (known.has(name)) continue;
+      const read = gpusOfNode(node);
+      if (read.gpus.length === 0) {
+        const problem = read.problem ?? 'no GPU';
+        if (this.unusable.get(name) !== problem) this.log.warn({ node: name, problem }, 'a GPU node offers no GPU gpuq can schedule');
+        this.unusable.set(name, problem);
+        continue;
+      }
+      this.unusable.delete(name);
+      for (const gpu of read.gpus) {
+        this.gpus.set(gpu.id, gpu);
+        this.nodeOfGpu.set(gpu.id, gpu.node);
+        ledger.addGpu(prepare(specOf(gpu)));
+      }
+      this.log.info({ node: name, gpus: read.gpus.map((g) => `${g.id}:${g.totalMb}MiB`) }, 'a GPU node joined the cluster: its GPUs are scheduled');
+      added = true;
     }
-    return changed;
+    return added;
   }
 
   /**
@@ -142,3 +181,5 @@ export class ClusterGpus {
     this.failing = undefined;
   }
 }
+
+const specOf = (g: NodeGpu): GpuSpec => ({ id: g.id, totalMb: g.totalMb, ...(g.uuid ? { uuid: g.uuid } : {}), ...(g.name ? { name: g.name } : {}), isSimulated: false, maxJobs: g.maxJobs });
