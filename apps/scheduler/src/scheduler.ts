@@ -156,7 +156,7 @@ export class Scheduler {
       boxStates,
       ownInventory: () => this.publisher.snapshot(),
       drainedReason: () => this.drain.reason,
-      take: (kind, job, token, claim) => this.intake.take(kind, job, token, claim),
+      take: (kind, job, token, claim, reads) => this.intake.take(kind, job, token, claim, reads),
       lookahead: config.scheduler.claimLookahead,
       pollMs: config.scheduler.claimPollMs,
       neverFitsGraceMs: config.scheduler.leaseTtlMs * 3,
@@ -246,7 +246,14 @@ export class Scheduler {
         void failAttempt(this.services, job, new JobFailure('never_fits', decision.reason, false), log.child({ jobId: job.id }));
       } else {
         const ahead = decision.ahead === 1 ? '1 job ahead' : `${decision.ahead} jobs ahead`;
-        records.pending(job.id, `${decision.reason}; ${ahead}`, decision.ahead).catch((err) => log.warn({ err, jobId: job.id }, 'could not record the pending reason'));
+        const reason = `${decision.reason}; ${ahead}`;
+        if (job.isHeldRecorded) {
+          records.pending(job.id, reason, decision.ahead).catch((err) => log.warn({ err, jobId: job.id }, 'could not record the pending reason'));
+        } else {
+          // Held and why, in one write; a job placed at once has its running record instead.
+          job.isHeldRecorded = true;
+          records.held(job.id, job.attempt, job.token, { reason, ahead: decision.ahead }).catch((err) => log.warn({ err, jobId: job.id }, 'could not record the held job'));
+        }
       }
     }
     if (freed.size > 0) {

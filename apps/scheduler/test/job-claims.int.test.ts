@@ -80,8 +80,9 @@ describe('peek and claim', () => {
       await add('a', 50);
       await add('b', 50);
       const first = await claims.claim([{ id: 'b', token: 'tb' }], 5_000);
-      expect(first.map((j) => j.id)).toEqual(['b']);
-      expect(first[0]!.attemptsStarted).toBe(1);
+      expect(first.map((c) => c.job.id)).toEqual(['b']);
+      expect(first[0]!.job.attemptsStarted).toBe(1);
+      expect(first[0]!.reads).toEqual({ run: {}, isCancelled: false, inputText: null });
       expect(await claims.claim([{ id: 'b', token: 'other' }], 5_000)).toEqual([]);
       expect(await queue.getJobState('b')).toBe('active');
       expect(await queue.getJobState('a')).toBe('prioritized');
@@ -91,12 +92,30 @@ describe('peek and claim', () => {
     }
   });
 
+  it('reads, with the claim, what intake needs of each job: its run record, its cancel mark and its input kept apart', async () => {
+    const { claims, add, close } = await setup();
+    try {
+      await add('read', 50);
+      await add('plain', 50);
+      await redis.hset(keys.jobRun('read'), { minVramMb: '30000', box: 'box-z', phase: 'ended' });
+      await redis.set(keys.jobCancel('read'), JSON.stringify({ at: 1 }));
+      await redis.set(keys.jobInput('read'), '{"a":1}');
+      const claimed = await claims.claim([{ id: 'read', token: 't1' }, { id: 'plain', token: 't2' }], 5_000);
+      expect(Object.fromEntries(claimed.map((c) => [c.job.id, c.reads]))).toEqual({
+        read: { run: { minVramMb: '30000', box: 'box-z', phase: 'ended' }, isCancelled: true, inputText: '{"a":1}' },
+        plain: { run: {}, isCancelled: false, inputText: null },
+      });
+    } finally {
+      await Promise.all([redis.del(keys.jobRun('read'), keys.jobCancel('read'), keys.jobInput('read')), close()]);
+    }
+  });
+
   it('hands BullMQ a job it completes, and one it fails and retries after the backoff, which the next look brings back', async () => {
     const { queue, claims, add, close } = await setup();
     try {
       await add('done', 50);
       await add('retry', 50, 200);
-      const [done, retry] = await claims.claim([{ id: 'done', token: 't1' }, { id: 'retry', token: 't2' }], 5_000);
+      const [done, retry] = (await claims.claim([{ id: 'done', token: 't1' }, { id: 'retry', token: 't2' }], 5_000)).map((c) => c.job);
       await done!.moveToCompleted({ ok: true }, 't1', false);
       expect(await queue.getJobState('done')).toBe('completed');
       await retry!.moveToFailed(new Error('try again'), 't2', false);
@@ -105,7 +124,7 @@ describe('peek and claim', () => {
       expect(early.head).toEqual([]);
       expect(early.nextDelayedAt).toBeGreaterThan(Date.now() - 50);
       await waitFor(async () => (await claims.peek(10)).head.some((e) => e.id === 'retry'), { what: 'the retry to be due' });
-      const [again] = await claims.claim([{ id: 'retry', token: 't3' }], 5_000);
+      const [again] = (await claims.claim([{ id: 'retry', token: 't3' }], 5_000)).map((c) => c.job);
       expect(again!.attemptsStarted).toBe(2);
       await again!.moveToFailed(new UnrecoverableError('no'), 't3', false);
       expect(await queue.getJobState('retry')).toBe('failed');

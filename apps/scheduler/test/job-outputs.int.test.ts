@@ -63,13 +63,16 @@ describe('RunRecords: a job’s attempts', () => {
     // The box's fence, as its lease holds it: the run record's writes are fenced.
     await redis.set('fence', '1');
     const oom = { code: 'gpu_out_of_memory' as const, message: 'GPU out of memory at 1,850 tokens on a 24 GiB GPU' };
-    await records.held('job-5', 1, 't1');
+    await records.held('job-5', 1, 't1', { reason: 'needs 20000 MiB; largest free is 0 MiB on box-a/gpu0', ahead: 0 });
+    // Held with its lock token and why it waits, in one write; running clears the reason.
+    expect(await redis.hgetall(keys.jobRun('job-5'))).toMatchObject({ phase: 'held', token: 't1', attempt: '1', pendingReason: 'needs 20000 MiB; largest free is 0 MiB on box-a/gpu0', ahead: '0', box: 'box-a' });
     await records.running('job-5', { attempt: 1, gpu: 'gpu0', vramMb: 20_000, startedAt: 1_000, token: 't1' });
+    expect(await redis.hget(keys.jobRun('job-5'), 'pendingReason')).toBeNull();
     await records.ended('job-5', { finishedAt: 2_000, error: oom });
     // The second attempt is held, then ends before it runs (its scheduler stopped): nothing to add.
-    await records.held('job-5', 2, 't2');
+    await records.held('job-5', 2, 't2', { reason: 'waits', ahead: 0 });
     await records.ended('job-5', { finishedAt: 2_500, error: { code: 'worker_unavailable', message: 'the scheduler stopped' } });
-    await records.held('job-5', 3, 't3');
+    await records.held('job-5', 3, 't3', { reason: 'waits', ahead: 1 });
     await records.running('job-5', { attempt: 3, gpu: 'gpu1', vramMb: 40_000, startedAt: 3_000, token: 't3' });
     await records.ended('job-5', { finishedAt: 4_000 });
     const attempts = (await redis.lrange(keys.jobAttempts('job-5'), 0, -1)).map((text) => JSON.parse(text) as unknown);

@@ -3,7 +3,10 @@
 // that was paused past its lease finds its writes refused instead of overwriting its successor's.
 import { RedisScript, type Redis } from '@gpuq/runtime';
 
-const FENCED_WRITE = `
+// KEYS[1], ARGV[1]: the fence's key and the token this scheduler holds; KEYS[2], ARGV[2]: the key
+// written and the FencedOp (JSON). A script made with fencedScript runs its own Lua after the op,
+// with `read` (the op's read-back) in scope and its own keys and arguments from KEYS[3], ARGV[3].
+const FENCED_OP = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local op = cjson.decode(ARGV[2])
 if op.del and #op.del > 0 then redis.call('HDEL', KEYS[2], unpack(op.del)) end
@@ -22,11 +25,14 @@ if op.value then redis.call('SET', KEYS[2], op.value) end
 if op.expire then redis.call('EXPIRE', KEYS[2], op.expire) end
 if op.persist then redis.call('PERSIST', KEYS[2]) end
 if op.publish then redis.call('PUBLISH', op.publish, 'changed') end
-if op.read and #op.read > 0 then return {1, redis.call('HMGET', KEYS[2], unpack(op.read))} end
-return {1, {}}
+local read = {}
+if op.read and #op.read > 0 then read = redis.call('HMGET', KEYS[2], unpack(op.read)) end
 `;
 
-const FENCED_WRITE_SCRIPT = new RedisScript(FENCED_WRITE);
+/** A fenced write followed by `after` (Lua), in the same script: what must happen with the write, or not at all. */
+export const fencedScript = (after: string) => new RedisScript(`${FENCED_OP}\n${after}\nreturn {1, read}`);
+
+const FENCED_WRITE_SCRIPT = fencedScript('');
 
 export interface FencedOp {
   /** Hash fields to delete, then to set. */
@@ -61,11 +67,13 @@ export class FencedWriter {
   /**
    * Applies `op` to `key` if this scheduler still holds the box; throws FencedOutError if not.
    * Resolves to the values of `op.read` after the write (null for a field that is not set).
+   * `after`: a script made with fencedScript, run with the write, and its own keys and arguments.
    */
-  async write(key: string, op: FencedOp): Promise<Array<string | null>> {
+  async write(key: string, op: FencedOp, after?: { script: RedisScript; keys: readonly string[]; args: ReadonlyArray<string | number> }): Promise<Array<string | null>> {
     const fence = this.fence();
     if (fence === undefined) throw new FencedOutError();
-    const applied = await FENCED_WRITE_SCRIPT.run(this.redis, [this.fenceKey, key], [String(fence), JSON.stringify(op)]);
+    const script = after?.script ?? FENCED_WRITE_SCRIPT;
+    const applied = await script.run(this.redis, [this.fenceKey, key, ...(after?.keys ?? [])], [String(fence), JSON.stringify(op), ...(after?.args ?? [])]);
     if (!Array.isArray(applied) || applied[0] !== 1) throw new FencedOutError();
     return (applied[1] as Array<string | null> | undefined) ?? [];
   }

@@ -30,15 +30,13 @@ export async function failAttempt(services: FailureServices, held: FailingJob, f
   // nothing of the job, and to a user whose input was refused they read as a crash. The code and
   // message instead; a bug's own stack is in the scheduler's log.
   error.stack = `${failure.code}: ${failure.message}`;
-  const isRecorded = await queueOf(services, held.kind).fail(job, held.token, error);
-  await records.notify(held.id).catch(() => undefined);
+  const isRecorded = await queueOf(services, held.kind).fail(job, held.token, error, willRetry);
   if (isRecorded && !willRetry) await webhooks.jobEnded(held.id, held.data?.webhookUrl);
   if (willRetry) {
     metrics.retries.inc({ kind: held.kind });
     // Back in the queue (now, or after its backoff): any box may take it.
     services.announceQueueChanged(held.kind);
   } else {
-    void queueOf(services, held.kind).forgetNeed(held.id).catch(() => undefined);
     metrics.failures.inc({ kind: held.kind, code: failure.code });
     await countJobEnd(services, held, failure.code === 'cancelled' ? 'cancelled' : 'failed', seconds);
   }

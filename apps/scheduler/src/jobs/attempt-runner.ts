@@ -130,10 +130,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
   health.recordOutcome(reservation.gpu, held.id, 'succeeded');
   const spent: Spent = { seconds: ((gpuEndedAt ?? Date.now()) - startedAt) / 1000, onCpu: isOnCpu(attempt) };
   const seconds = await records.ended(held.id, { finishedAt: Date.now(), spent }).catch((err: unknown) => void log.warn({ err }, 'could not record the end'));
-  const queue = queueOf(services, held.kind);
-  const isRecorded = await queue.complete(held.job, held.token, result);
-  void queue.forgetNeed(held.id).catch(() => undefined);
-  await records.notify(held.id).catch(() => undefined);
+  const isRecorded = await queueOf(services, held.kind).complete(held.job, held.token, result);
   if (isRecorded) await services.webhooks.jobEnded(held.id, held.data.webhookUrl);
   metrics.runSeconds.observe({ kind: held.kind, outcome: 'succeeded' }, spent.seconds);
   await countJobEnd(services, held, 'succeeded', seconds);

@@ -7,7 +7,7 @@ import { JobData, parseStored, placementNeedFrom, placementNeedOf, QueuedNeed, q
 import type { BoxStatesCache } from '@gpuq/runtime';
 import { chooseClaims, type Candidate, type Claim } from '../core/claim-choice.js';
 import { serverDeviceId } from '../kinds/solve/solve-servers.js';
-import type { HeadEntry } from '../queue/job-claims.js';
+import type { ClaimReads, HeadEntry } from '../queue/job-claims.js';
 import type { SchedulerServices } from './services.js';
 
 export interface ClaimerOptions {
@@ -17,8 +17,8 @@ export interface ClaimerOptions {
   ownInventory: () => Inventory;
   /** Why an admin drained this box, while it is. */
   drainedReason: () => string | undefined;
-  /** A claimed job, for intake; settles when intake is done with it. */
-  take: (kind: string, job: Job, token: string, claim: Claim) => Promise<void>;
+  /** A claimed job and what the claim read of it, for intake; settles when intake is done with it. */
+  take: (kind: string, job: Job, token: string, claim: Claim, reads: ClaimReads) => Promise<void>;
   /** Jobs looked at per kind and pass. */
   lookahead: number;
   /** A pass when nothing else woke one. */
@@ -190,7 +190,7 @@ export class Claimer {
     await Promise.all(
       [...byKind].map(async ([kind, kindClaims]) => {
         const got = await this.services.queues.get(kind)!.claim(kindClaims.map((c) => c.id));
-        for (const { job, token } of got) {
+        for (const { job, token, reads } of got) {
           const claim = kindClaims.find((c) => c.id === job.id)!;
           const candidate = byId.get(claim.id)!;
           this.neverFitsSince.delete(claim.id);
@@ -199,7 +199,7 @@ export class Claimer {
             this.inIntake.set(claim.id, { kind, vramMb: candidate.need?.type === 'vram' ? candidate.need.vramMb : 0, devices: candidate.devices });
           }
           void this.options
-            .take(kind, job, token, claim)
+            .take(kind, job, token, claim, reads)
             .catch((err) => this.services.log.error({ err, jobId: job.id }, 'could not take the job'))
             .finally(() => {
               this.inIntake.delete(claim.id);

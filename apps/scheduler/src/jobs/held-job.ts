@@ -18,6 +18,11 @@ export interface HeldJob extends CoreJob {
   prepared?: unknown;
   /** The stages of this attempt so far (a pipeline kind). */
   stages?: StageRecord[];
+  /**
+   * Its run record says it is held here (with its lock token, for a successor to adopt): written
+   * with the first reason it waits, never for a job placed at once (its running record says all).
+   */
+  isHeldRecorded?: boolean;
 }
 
 /** A previous attempt's work that may still be running on its worker, to re-attach to. */

@@ -1,16 +1,19 @@
 // A job fetched from its kind's queue, until it waits in the window for a GPU: its stored data
-// parsed, its cancel mark and run record read, re-attached when a previous attempt may still be
+// parsed with its input, its cancel mark and run record (the claim read them), re-attached when a previous attempt may still be
 // running, and, for a pipeline kind, its CPU stage run first (holding no GPU meanwhile).
 import type { Job } from 'bullmq';
 import { JobData } from '@gpuq/shared';
 import type { Claim } from '../core/claim-choice.js';
 import { JobFailure, type Executor } from '../executors/executor.js';
+import type { ClaimReads } from '../queue/job-claims.js';
+import { withStoredInput } from '../queue/job-inputs.js';
+import { runRecordOf } from '../queue/run-records.js';
 import { cancelledOnRequest, failAttempt } from './attempt-failures.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HeldJob, Reattachment } from './held-job.js';
 import { toHeld } from './held-jobs.js';
 import { reattachmentOf } from './recovery.js';
-import { queueOf, type SchedulerServices } from './services.js';
+import type { SchedulerServices } from './services.js';
 
 export class Intake {
   constructor(
@@ -18,8 +21,8 @@ export class Intake {
     private readonly dispatcher: Dispatcher,
   ) {}
 
-  /** A job claimed from `kind`'s queue and locked with `token`, for the reason it was claimed. */
-  async take(kind: string, job: Job, token: string, claim: Pick<Claim, 'reason' | 'why'>): Promise<void> {
+  /** A job claimed from `kind`'s queue and locked with `token`, for the reason it was claimed, with what the claim read of it. */
+  async take(kind: string, job: Job, token: string, claim: Pick<Claim, 'reason' | 'why'>, reads: ClaimReads): Promise<void> {
     const { services } = this;
     const parsed = JobData.safeParse(job.data);
     if (claim.reason === 'never-fits') {
@@ -32,8 +35,10 @@ export class Intake {
       await failAttempt(services, { id: job.id!, kind, job, token }, new JobFailure('internal', message, false), services.log);
       return;
     }
-    // The reads at once: one round trip to Redis, not three, between fetch and placement.
-    const [run, isCancelled, read] = await Promise.all([services.records.read(job.id!), services.cancels.isCancelled(job.id!), queueOf(services, kind).withInput(job.id!, parsed.data)]);
+    // Read by the claim itself: no round trip between the claim and placement.
+    const { isCancelled } = reads;
+    const run = runRecordOf(reads.run);
+    const read = withStoredInput(parsed.data, reads.inputText);
     if (!read.ok) {
       const failing = { id: job.id!, kind, job, token, data: parsed.data };
       await failAttempt(services, failing, isCancelled ? cancelledOnRequest() : new JobFailure('internal', `the job cannot run: ${read.reason}`, false), services.log);
@@ -67,11 +72,10 @@ export class Intake {
     this.hold(held);
   }
 
-  /** The job waits in the window for a GPU. */
+  /** The job waits in the window for a GPU; its run record says so once a placement pass finds it waiting. */
   hold(held: HeldJob): void {
-    const { core, records, log } = this.services;
-    core.hold(held);
-    records.held(held.id, held.attempt, held.token).catch((err) => log.warn({ err, jobId: held.id }, 'could not record the held job'));
+    held.isHeldRecorded = false;
+    this.services.core.hold(held);
     this.services.requestPlan();
     // The inventory counts held jobs: the API places queued jobs behind them.
     this.services.requestPublish();

@@ -54,11 +54,13 @@ return {nextDelayed[2] or false, head}
 
 // For each job id given with its lock token: if it still waits (another box may have taken it),
 // take it as BullMQ's moveToActive does (out of the queue, into active, locked, attempt counted,
-// 'active' event) and return its hash; otherwise nothing for it.
+// 'active' event) and return its hash, with what the scheduler reads before it holds the job: its
+// run record, whether a cancel was asked for, and its input kept apart. Otherwise nothing for it.
 const CLAIM = new RedisScript(`
 local prefix, now, lockMs, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local runKey, cancelKey, inputKey = ARGV[5], ARGV[6], ARGV[7]
 local claimed = {}
-for i = 5, #ARGV, 2 do
+for i = 8, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local taken = redis.call('ZREM', KEYS[2], id)
   if taken == 0 then taken = redis.call('LREM', KEYS[1], 1, id) end
@@ -68,7 +70,10 @@ for i = 5, #ARGV, 2 do
     redis.call('HSET', prefix .. id, 'processedOn', now, 'pb', name)
     redis.call('HINCRBY', prefix .. id, 'ats', 1)
     redis.call('XADD', KEYS[4], '*', 'event', 'active', 'jobId', id, 'prev', 'waiting')
-    table.insert(claimed, {id, redis.call('HGETALL', prefix .. id)})
+    local run = redis.call('HGETALL', (string.gsub(runKey, '{id}', id)))
+    local cancelled = redis.call('EXISTS', (string.gsub(cancelKey, '{id}', id)))
+    local input = redis.call('GET', (string.gsub(inputKey, '{id}', id)))
+    table.insert(claimed, {id, redis.call('HGETALL', prefix .. id), run, cancelled, input})
   end
 end
 return claimed
@@ -98,6 +103,20 @@ export interface Peek {
 }
 
 type RawHead = [string, string | null, string | null, string | null, string | null, number, string | null, number];
+
+/** What the claim read of a job beside taking it: one round trip for a whole claim, none per job. */
+export interface ClaimReads {
+  /** Its run record's fields as stored (RunRecord parses them). */
+  run: Record<string, string>;
+  isCancelled: boolean;
+  /** Its input kept apart (version 2 data), as stored; null when there is none. */
+  inputText: string | null;
+}
+
+export interface ClaimedJob {
+  job: Job;
+  reads: ClaimReads;
+}
 
 export class JobClaims {
   private readonly prefix: string;
@@ -134,24 +153,22 @@ export class JobClaims {
   }
 
   /** Takes the given jobs, each locked with its own token, where they still wait; the ones it got. */
-  async claim(claims: ReadonlyArray<{ id: string; token: string }>, lockDurationMs: number, now = Date.now()): Promise<Job[]> {
+  async claim(claims: ReadonlyArray<{ id: string; token: string }>, lockDurationMs: number, now = Date.now()): Promise<ClaimedJob[]> {
     if (claims.length === 0) return [];
     const keysFor = [this.key('wait'), this.key('prioritized'), this.key('active'), this.key('events')];
-    const argv = [this.prefix, now, lockDurationMs, this.workerName, ...claims.flatMap((c) => [c.id, c.token])];
-    const claimed = (await CLAIM.run(this.redis, keysFor, argv)) as Array<[string, string[]]>;
-    return claimed.map(([id, hash]) => {
+    const templates = [keys.jobRun('{id}'), keys.jobCancel('{id}'), keys.jobInput('{id}')];
+    const argv = [this.prefix, now, lockDurationMs, this.workerName, ...templates, ...claims.flatMap((c) => [c.id, c.token])];
+    const claimed = (await CLAIM.run(this.redis, keysFor, argv)) as Array<[string, string[], string[], number, string | null]>;
+    return claimed.map(([id, hash, run, cancelled, inputText]) => {
       const [json] = raw2NextJobData([hash]) as [Parameters<typeof Job.fromJSON>[1]];
-      return Job.fromJSON(this.worker, json, id);
+      const fields: Record<string, string> = {};
+      for (let i = 0; i < run.length; i += 2) fields[run[i]!] = run[i + 1]!;
+      return { job: Job.fromJSON(this.worker, json, id), reads: { run: fields, isCancelled: cancelled === 1, inputText } };
     });
   }
 
   /** Remembers a job's need for every box (and the API's reasons) once one box worked it out. */
   async storeNeeds(needs: ReadonlyMap<string, string>): Promise<void> {
     if (needs.size > 0) await this.redis.hset(keys.queueNeeds(this.kind), Object.fromEntries(needs));
-  }
-
-  /** Forgets the needs of jobs that ended. */
-  async forgetNeeds(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.hdel(keys.queueNeeds(this.kind), ...ids);
   }
 }

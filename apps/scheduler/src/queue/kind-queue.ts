@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
 import { BULLMQ_PREFIX, keys, queueName, type JobData } from '@gpuq/shared';
-import type { Logger, Redis } from '@gpuq/runtime';
+import { RedisScript, type Logger, type Redis } from '@gpuq/runtime';
 import { withInput, type InputRead } from './job-inputs.js';
-import { JobClaims, type Peek } from './job-claims.js';
+import { JobClaims, type ClaimedJob, type Peek } from './job-claims.js';
 
 export interface KindQueueOptions {
   kind: string;
@@ -22,6 +22,16 @@ export interface KindQueueOptions {
   onStalled: (jobId: string) => void;
   log: Logger;
 }
+
+// After BullMQ recorded a job's end (or refused to): its input goes when it ended for good and that
+// was recorded (ARGV[1]), its need is forgotten when no attempt follows (ARGV[2]), and its events
+// channel (ARGV[4]) is told. One round trip, where these were three.
+const AFTER_END = new RedisScript(`
+if ARGV[1] == '1' then redis.call('DEL', KEYS[1]) end
+if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], ARGV[3]) end
+redis.call('PUBLISH', ARGV[4], 'changed')
+return 1
+`);
 
 export class KindQueue {
   private readonly worker: Worker;
@@ -85,24 +95,20 @@ export class KindQueue {
     return this.claims.peek(limit);
   }
 
-  /** Takes these jobs where they still wait, each locked with a token of its own; the jobs it got, with their tokens. */
-  async claim(ids: readonly string[]): Promise<Array<{ job: Job; token: string }>> {
+  /** Takes these jobs where they still wait, each locked with a token of its own; the jobs it got, with their tokens and what was read of them. */
+  async claim(ids: readonly string[]): Promise<Array<ClaimedJob & { token: string }>> {
     if (this.closing || ids.length === 0) return [];
     const tokens = new Map(ids.map((id) => [id, randomUUID()]));
-    const jobs = await this.claims.claim([...tokens].map(([id, token]) => ({ id, token })), this.options.lockDurationMs);
-    return jobs.map((job) => {
+    const claimed = await this.claims.claim([...tokens].map(([id, token]) => ({ id, token })), this.options.lockDurationMs);
+    return claimed.map(({ job, reads }) => {
       const token = tokens.get(job.id!)!;
       this.locks.set(job.id!, token);
-      return { job, token };
+      return { job, token, reads };
     });
   }
 
   storeNeeds(needs: ReadonlyMap<string, string>): Promise<void> {
     return this.claims.storeNeeds(needs);
-  }
-
-  forgetNeed(jobId: string): Promise<void> {
-    return this.claims.forgetNeeds([jobId]);
   }
 
   private async renewLocks(): Promise<void> {
@@ -125,38 +131,49 @@ export class KindQueue {
     return withInput(this.options.redis, jobId, data);
   }
 
-  /** Completes a job; false when its lock was lost and the result could not be recorded. */
+  /**
+   * Completes a job; false when its lock was lost and the result could not be recorded. Then its
+   * input goes (read no more) and its need, and the job's event channel is told.
+   */
   async complete(job: Job, token: string, result: unknown): Promise<boolean> {
+    let isRecorded = false;
     try {
       await job.moveToCompleted(result, token, false);
-      this.dropInput(job);
-      return true;
+      isRecorded = true;
     } catch (err) {
       this.options.log.warn({ err, jobId: job.id }, 'could not complete the job: its lock was lost');
-      return false;
     } finally {
       this.locks.delete(job.id!);
     }
+    await this.afterEnd(job.id!, { dropInput: isRecorded, forgetNeed: true });
+    return isRecorded;
   }
 
-  /** Fails an attempt; BullMQ retries with backoff unless the error is an UnrecoverableError. */
-  async fail(job: Job, token: string, error: Error): Promise<boolean> {
+  /**
+   * Fails an attempt; BullMQ retries with backoff unless the error is an UnrecoverableError. When
+   * it failed for good, its input and need go; either way the job's event channel is told.
+   */
+  async fail(job: Job, token: string, error: Error, willRetry: boolean): Promise<boolean> {
+    let isRecorded = false;
     try {
       await job.moveToFailed(error, token, false);
-      // finishedOn is set when the job failed for good, not when it waits to be retried.
-      if (job.finishedOn) this.dropInput(job);
-      return true;
+      isRecorded = true;
     } catch (err) {
       this.options.log.warn({ err, jobId: job.id }, 'could not fail the job: its lock was lost');
-      return false;
     } finally {
       this.locks.delete(job.id!);
     }
+    // finishedOn is set when the job failed for good, not when it waits to be retried.
+    await this.afterEnd(job.id!, { dropInput: isRecorded && job.finishedOn !== undefined, forgetNeed: !willRetry });
+    return isRecorded;
   }
 
-  /** A finished job's input is read no more: it goes now, not with the job's retention. */
-  private dropInput(job: Job): void {
-    this.options.redis.del(keys.jobInput(job.id!)).catch((err: unknown) => this.options.log.warn({ err, jobId: job.id }, 'could not delete the finished job\'s input'));
+  /** What follows a job's end in BullMQ: its input (read no more) and need, and the word to its event channel. */
+  private async afterEnd(jobId: string, what: { dropInput: boolean; forgetNeed: boolean }): Promise<void> {
+    const flags = [what.dropInput ? '1' : '0', what.forgetNeed ? '1' : '0'];
+    await AFTER_END.run(this.options.redis, [keys.jobInput(jobId), keys.queueNeeds(this.options.kind)], [...flags, jobId, keys.jobEvents(jobId)]).catch((err: unknown) =>
+      this.options.log.warn({ err, jobId }, "could not clear the ended job's input and need, or announce its end"),
+    );
   }
 
   /** Returns a held job to the queue at once, as if it had never been taken. */

@@ -3,9 +3,9 @@
 // and only while this scheduler holds its box (fenced). Each write is announced on the job's
 // events channel, for the API's event streams. Beside it, what the worker handed out while the job
 // ran: a solve's incumbents and the solver's log, kept as long as the record.
-import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type AttemptRecord, type cuopt, type JobError, type StageRecord } from '@gpuq/shared';
+import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type cuopt, type JobError, type StageRecord } from '@gpuq/shared';
 import { RedisScript, type Redis } from '@gpuq/runtime';
-import type { FencedOp, FencedWriter } from '../box/fenced-writes.js';
+import { fencedScript, type FencedOp, type FencedWriter } from '../box/fenced-writes.js';
 
 /** A job's log is kept up to this many bytes: its start, then one line saying the rest was cut. */
 export const JOB_LOG_MAX_BYTES = 1024 * 1024;
@@ -23,19 +23,30 @@ return redis.call('APPEND', KEYS[1], text)
 `;
 const APPEND_CAPPED_SCRIPT = new RedisScript(APPEND_CAPPED);
 
-// Appends the attempt ARGV[1] (JSON) to the history unless the last entry has its start ARGV[2]:
-// an attempt that ended before it ran finds the run record's start of the one before; sets the expiry.
-const APPEND_ATTEMPT = `
-local last = redis.call('LINDEX', KEYS[1], -1)
-if last then
-  local ok, entry = pcall(cjson.decode, last)
-  if ok and tostring(entry.startedAt) == ARGV[2] then return 0 end
+// With the end's fenced write: an attempt that started goes into the job's history (KEYS[3], an
+// AttemptRecord as JSON per entry) from the run record's fields, ending at ARGV[3] with the error
+// ARGV[4] (JSON or null), kept ARGV[5] seconds. Not when the last entry has its start: an attempt
+// that ended before it ran finds the run record's start of the one before.
+const ENDED_WITH_HISTORY = fencedScript(`
+local f = redis.call('HMGET', KEYS[2], 'attempt', 'startedAt', 'box', 'gpu', 'vramMb', 'server')
+if f[2] then
+  local last = redis.call('LINDEX', KEYS[3], -1)
+  local ok, entry = false, nil
+  if last then ok, entry = pcall(cjson.decode, last) end
+  if not (ok and tostring(entry.startedAt) == f[2]) then
+    local record = {attempt = tonumber(f[1]) or 0, box = f[3] or cjson.null, gpu = f[4] or cjson.null, vramMb = tonumber(f[5]) or cjson.null,
+      server = f[6] or cjson.null, startedAt = tonumber(f[2]), finishedAt = tonumber(ARGV[3]), error = cjson.decode(ARGV[4])}
+    redis.call('RPUSH', KEYS[3], cjson.encode(record))
+    redis.call('EXPIRE', KEYS[3], ARGV[5])
+  end
 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1
-`;
-const APPEND_ATTEMPT_SCRIPT = new RedisScript(APPEND_ATTEMPT);
+`);
+
+/** A run record from its stored fields; empty when they do not read as one. */
+export function runRecordOf(fields: Record<string, string>): RunRecord {
+  const parsed = RunRecord.safeParse(fields);
+  return parsed.success ? parsed.data : {};
+}
 
 /** The time an attempt held its GPU (or, on a CPU solve server, the CPU), for the job's cost. */
 export interface Spent {
@@ -64,14 +75,13 @@ export class RunRecords {
   ) {}
 
   async read(jobId: string): Promise<RunRecord> {
-    const parsed = RunRecord.safeParse(await this.redis.hgetall(keys.jobRun(jobId)));
-    return parsed.success ? parsed.data : {};
+    return runRecordOf(await this.redis.hgetall(keys.jobRun(jobId)));
   }
 
-  /** Fetched and locked with `token`: kept so a successor can adopt the lock after a crash. */
-  async held(jobId: string, attempt: number, token: string): Promise<void> {
-    this.lastReason.delete(jobId);
-    await this.write(jobId, { del: ['pendingReason', 'ahead'], set: runRecordFields({ phase: 'held', attempt, token, ...this.owner() }), persist: true });
+  /** Held here, locked with `token` (kept so a successor can adopt the lock after a crash), and why it waits. */
+  async held(jobId: string, attempt: number, token: string, waiting: { reason: string; ahead: number }): Promise<void> {
+    this.lastReason.set(jobId, `${waiting.ahead}:${waiting.reason}`);
+    await this.write(jobId, { set: runRecordFields({ phase: 'held', attempt, token, pendingReason: waiting.reason, ahead: waiting.ahead, ...this.owner() }), persist: true });
   }
 
   /** Writes the reason only when it (or the position) changed since the last write. */
@@ -138,28 +148,18 @@ export class RunRecords {
   async ended(jobId: string, fields: { finishedAt: number; error?: JobError; spent?: Spent }): Promise<JobSeconds> {
     this.lastReason.delete(jobId);
     const { spent, ...rest } = fields;
-    const [gpuSeconds, cpuSeconds, attempt, startedAt, box, gpu, vramMb, server] = await this.write(jobId, {
+    const op: FencedOp = {
       del: ['pendingReason', 'ahead', 'token'],
       set: runRecordFields({ phase: 'ended', ...rest }),
       ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
-      read: ['gpuSeconds', 'cpuSeconds', 'attempt', 'startedAt', 'box', 'gpu', 'vramMb', 'server'],
-    });
-    // An attempt that started goes into the job's history: where it ran and how it ended.
-    if (startedAt) {
-      const record: AttemptRecord = {
-        attempt: Number(attempt ?? 0),
-        box: box ?? null,
-        gpu: gpu ?? null,
-        vramMb: vramMb ? Number(vramMb) : null,
-        server: server ?? null,
-        startedAt: Number(startedAt),
-        finishedAt: rest.finishedAt,
-        error: rest.error ?? null,
-      };
-      await APPEND_ATTEMPT_SCRIPT.run(this.redis, [keys.jobAttempts(jobId)], [JSON.stringify(record), String(record.startedAt), FINISHED_JOB_RETENTION_S]);
-    }
+      read: ['gpuSeconds', 'cpuSeconds'],
+      publish: keys.jobEvents(jobId),
+    };
+    // The attempt's history (where it ran and how it ended) in the same round trip.
+    const history = { script: ENDED_WITH_HISTORY, keys: [keys.jobAttempts(jobId)], args: [rest.finishedAt, JSON.stringify(rest.error ?? null), FINISHED_JOB_RETENTION_S] };
+    const [gpuSeconds, cpuSeconds] = await this.writer.write(keys.jobRun(jobId), op, history);
     return { gpuSeconds: Number(gpuSeconds ?? 0), cpuSeconds: Number(cpuSeconds ?? 0) };
   }
 
@@ -176,11 +176,6 @@ export class RunRecords {
 
   forget(jobId: string): void {
     this.lastReason.delete(jobId);
-  }
-
-  /** Tells the job's event channel its BullMQ state changed (completed, failed, retrying). */
-  async notify(jobId: string): Promise<void> {
-    await this.redis.publish(keys.jobEvents(jobId), 'changed');
   }
 
   private write(jobId: string, op: FencedOp): Promise<Array<string | null>> {
