@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startRedisServer } from '@gpuq/testkit';
 import { parseBenchOptions, UsageError, type BenchOptions } from './bench-options.js';
+import { aimsOf, aimsTable } from './aims.js';
 import { benchmarks } from './benchmarks.js';
 import { cleanUpAll } from './cleanup.js';
 
@@ -52,6 +53,15 @@ try {
     results[name] = result;
     // Written after each benchmark, so a failure later keeps what was measured.
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  const aims = aimsOf(results);
+  if (aims.length > 0) {
+    say();
+    say('## Aims: each ratio beside what it aims at');
+    say();
+    for (const line of aimsTable(aims)) say(line);
+    results.aims = aims;
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   }
   say();

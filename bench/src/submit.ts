@@ -102,6 +102,6 @@ export function submitTable(submit: SubmitResults, connections: number): string[
       ],
     ),
     '',
-    `gpuq / bare route: ${submit.ratio} (the aim is at least 0.6)`,
+    `gpuq / bare route: ${submit.ratio}`,
   ];
 }
