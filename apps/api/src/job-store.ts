@@ -30,7 +30,8 @@ import {
   type QueuedJobFacts,
 } from '@gpuq/shared';
 import { checkAdmission } from './admission.js';
-import { enqueueJobs, type PreparedJob } from './queue-producer.js';
+import type { PreparedJob } from './queue-producer.js';
+import { SubmitBatcher } from './submit-batcher.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
@@ -61,6 +62,7 @@ const LIST_SCAN_LIMIT = 1_000;
 export class JobStore {
   readonly index: JobIndex;
   private readonly webhookTargets: WebhookTargets;
+  private readonly batcher: SubmitBatcher;
 
   constructor(
     private readonly queues: ReadonlyMap<Kind, Queue>,
@@ -75,6 +77,7 @@ export class JobStore {
     webhookLookup?: WebhookLookup,
   ) {
     this.index = new JobIndex(redis, log);
+    this.batcher = new SubmitBatcher(queues, redis, config);
     this.webhookTargets = new WebhookTargets(config.api.webhooks, webhookLookup);
   }
 
@@ -130,9 +133,9 @@ export class JobStore {
     return { view: this.freshView(id, prepared.data), isRepeat };
   }
 
-  /** Adds jobs through the queue producer and indexes them for listing. */
+  /** Adds jobs through the queue producer, with the other submits of this turn, and indexes them for listing. */
   async enqueue(jobs: PreparedJob[]): Promise<void> {
-    await enqueueJobs(this.queues, this.redis, this.config, jobs);
+    await this.batcher.add(jobs);
     for (const { id, data } of jobs) this.index.add(data.tenant, data.submittedAt, id);
   }
 

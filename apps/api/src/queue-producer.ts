@@ -44,11 +44,23 @@ export async function enqueueJobs(queues: ReadonlyMap<Kind, Queue>, redis: Redis
   );
   const kinds = [...byKind.keys()];
   const failed = adds.flatMap((add, i) => (add.status === 'rejected' ? [{ kind: kinds[i]!, reason: add.reason as unknown }] : []));
+  const added = kinds.filter((kind) => !failed.some((f) => f.kind === kind));
+  await Promise.all(added.map((kind) => redis.publish(queueChangedChannel(kind), 'added')));
   if (failed.length > 0) {
     // Those jobs were not added: their inputs would stay for nothing (a retried submit writes them again).
     const inputs = failed.flatMap(({ kind }) => byKind.get(kind)!.filter((j) => j.input !== undefined).map((j) => keys.jobInput(j.id)));
     if (inputs.length > 0) await redis.del(...inputs).catch(() => undefined);
-    throw failed[0]!.reason;
+    throw new KindsNotAdded(new Set(failed.map((f) => f.kind)), failed[0]!.reason);
   }
-  await Promise.all([...byKind.keys()].map((kind) => redis.publish(queueChangedChannel(kind), 'added')));
+}
+
+/** Some kinds' jobs were not added (the others were): which, and the first reason. */
+export class KindsNotAdded extends Error {
+  constructor(
+    readonly kinds: ReadonlySet<Kind>,
+    readonly reason: unknown,
+  ) {
+    super(`could not add the ${[...kinds].join(', ')} jobs: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason });
+    this.name = 'KindsNotAdded';
+  }
 }

@@ -1,0 +1,57 @@
+// Submits of one event-loop turn go to Redis together (real Redis and BullMQ): each resolves once
+// its job is stored, with its input and need; when one kind's jobs cannot be added, only the
+// submits of that kind fail, and nothing of theirs is left behind.
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BULLMQ_PREFIX, GpuqConfig, keys, queueName, type Kind } from '@gpuq/shared';
+import { bullConnection, createRedis, type Redis } from '@gpuq/runtime';
+import { queuedJob } from '../../../bench/src/job-data.js';
+import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
+import { SubmitBatcher } from '../src/submit-batcher.js';
+
+const config = GpuqConfig.parse({});
+let url: string;
+let redis: Redis;
+let queues: Map<Kind, Queue>;
+
+beforeAll(async () => {
+  url = await freshRedisUrl();
+  redis = createRedis(url, 'test');
+  queues = new Map((['solve', 'inference', 'fold'] as const).map((kind) => [kind, new Queue(queueName(kind), { connection: bullConnection(url), prefix: BULLMQ_PREFIX })]));
+});
+
+afterAll(async () => {
+  await Promise.all([...queues.values()].map((q) => q.close()));
+  await redis?.quit();
+});
+
+const prepared = (kind: Kind) => {
+  const job = queuedJob(kind, config);
+  return { id: job.opts.jobId, data: job.data, need: job.need, input: job.input };
+};
+
+describe('the submit batcher', () => {
+  it('stores the jobs of one turn together (queued by priority), each submit answered once its job, input and need are in Redis', async () => {
+    const batcher = new SubmitBatcher(queues, redis, config);
+    const jobs = [prepared('solve'), prepared('solve'), prepared('inference')];
+    const added = jobs.map((job) => batcher.add([job]));
+    await Promise.all(added);
+    for (const job of jobs) {
+      expect(await queues.get(job.data.kind)!.getJobState(job.id)).toBe('prioritized');
+      expect(await redis.get(keys.jobInput(job.id))).toBe(job.input);
+      expect(JSON.parse((await redis.hget(keys.queueNeeds(job.data.kind), job.id))!)).toEqual(job.need);
+    }
+  });
+
+  it('fails only the submits of a kind that could not be added, leaving none of their inputs', async () => {
+    const refusing = { addBulk: () => Promise.reject(new Error('OOM command not allowed')), add: () => Promise.reject(new Error('OOM command not allowed')) } as unknown as Queue;
+    const batcher = new SubmitBatcher(new Map([...queues, ['fold', refusing]]), redis, config);
+    const solve = prepared('solve');
+    const folds = [prepared('fold'), prepared('fold')];
+    const results = await Promise.allSettled([batcher.add([solve]), ...folds.map((f) => batcher.add([f]))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'OOM command not allowed' });
+    expect(await queues.get('solve')!.getJobState(solve.id)).toBe('prioritized');
+    for (const fold of folds) expect(await redis.exists(keys.jobInput(fold.id))).toBe(0);
+  });
+});
