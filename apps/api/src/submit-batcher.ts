@@ -26,7 +26,7 @@ export class SubmitBatcher {
   add(jobs: readonly PreparedJob[]): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.waiting.length === 0) setImmediate(() => void this.flush());
-      this.waiting.push({ jobs, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+      this.waiting.push({ jobs, settle: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))) });
     });
   }
 
