@@ -10,7 +10,7 @@ import { enqueueJobs, KindsNotAdded, type PreparedJob } from './queue-producer.j
 
 interface Waiting {
   jobs: readonly PreparedJob[];
-  settle: (err?: unknown) => void;
+  settle: (err?: Error) => void;
 }
 
 export class SubmitBatcher {
@@ -26,7 +26,7 @@ export class SubmitBatcher {
   add(jobs: readonly PreparedJob[]): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.waiting.length === 0) setImmediate(() => void this.flush());
-      this.waiting.push({ jobs, settle: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))) });
+      this.waiting.push({ jobs, settle: (err) => (err === undefined ? resolve() : reject(err)) });
     });
   }
 
@@ -40,8 +40,10 @@ export class SubmitBatcher {
       // Where only some kinds failed, the submits of the other kinds were added: they answer 202.
       for (const w of turn) {
         const isAdded = err instanceof KindsNotAdded && w.jobs.every((job) => !err.kinds.has(job.data.kind));
-        w.settle(isAdded ? undefined : err instanceof KindsNotAdded ? err.reason : err);
+        w.settle(isAdded ? undefined : asError(err instanceof KindsNotAdded ? err.reason : err));
       }
     }
   }
 }
+
+const asError = (reason: unknown): Error => (reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'the jobs could not be added'));
