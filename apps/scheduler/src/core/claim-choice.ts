@@ -8,7 +8,8 @@
 // and the multi-box simulator run this same rule.
 import { canEverRunOn, earliestStartOn, whyNoBoxCanRun, type Inventory, type PlacementNeed } from '@gpuq/shared';
 import type { GpuCapacity } from './ledger.js';
-import { hasRoom, isBetterPick, type PackingPolicy } from './placement.js';
+import type { PackingPolicy } from './placement.js';
+import { RoomIndex } from './room-index.js';
 
 /** A job at the head of a queue, as this box reads it. */
 export interface Candidate {
@@ -73,9 +74,9 @@ export interface Claim {
 
 /** The jobs to take, in the order given (the caller merges the queues by priority, then age). */
 export function chooseClaims(candidates: readonly Candidate[], ctx: ClaimContext): Claim[] {
-  // This pass's own copy of each GPU's room, used up as it takes jobs.
-  const rooms = ctx.capacities.map((gpu) => ({ ...gpu }));
-  for (const job of ctx.pending) takeRoom(rooms, job.vramMb, job.devices, ctx);
+  // This pass's own view of each GPU's room, used up as it takes jobs.
+  const rooms = new RoomIndex(ctx.capacities, ctx.packing, ctx);
+  for (const job of ctx.pending) takeRoom(rooms, job.vramMb, job.devices);
   const boxes = [ctx.own, ...ctx.others];
   const claims: Claim[] = [];
   const held = new Map(ctx.heldByKind);
@@ -99,7 +100,7 @@ export function chooseClaims(candidates: readonly Candidate[], ctx: ClaimContext
     }
     if (ctx.isDrained) continue;
     const vramMb = job.need.type === 'vram' ? job.need.vramMb : 0;
-    if (takeRoom(rooms, vramMb, job.devices, ctx)) {
+    if (takeRoom(rooms, vramMb, job.devices)) {
       claims.push({ id: job.id, kind: job.kind, reason: 'fits' });
       placed++;
       continue;
@@ -116,18 +117,12 @@ export function chooseClaims(candidates: readonly Candidate[], ctx: ClaimContext
 }
 
 /** Places `vramMb` on the room the packing policy picks among the allowed devices; false when none has it. */
-function takeRoom(rooms: GpuCapacity[], vramMb: number, devices: ReadonlySet<string> | undefined, ctx: ClaimContext): boolean {
-  let pick: GpuCapacity | undefined;
-  for (const room of rooms) {
-    // A job with no devices of its own may use any GPU, never a solve server's slot.
-    if (devices ? !devices.has(room.id) : room.solveServer !== undefined) continue;
-    if (hasRoom(room, vramMb, ctx) && (!pick || isBetterPick(ctx.packing, room, pick))) pick = room;
-  }
-  if (!pick) return false;
-  pick.freeMb -= vramMb;
-  pick.jobs += 1;
-  return true;
+function takeRoom(rooms: RoomIndex, vramMb: number, devices: ReadonlySet<string> | undefined): boolean {
+  // A job with no devices of its own may use any GPU, never a solve server's slot.
+  return rooms.take(vramMb, devices, devices ? undefined : isSolveServerSlot) !== undefined;
 }
+
+const isSolveServerSlot = (room: GpuCapacity) => room.solveServer !== undefined;
 
 /** This box can run it, and no other box that can would start it sooner. */
 function isSoonestHere(job: Candidate, need: PlacementNeed, ctx: ClaimContext): boolean {

@@ -53,6 +53,7 @@ export class OvercommitError extends Error {
 export class VramLedger {
   private readonly gpus = new Map<string, GpuState>();
   private readonly reservations = new Map<string, Reservation>();
+  private readonly listeners: Array<(gpuId: string) => void> = [];
   /** largestCapacityMb, asked per job per pass; it changes only when a GPU's spec does. */
   private largestBySet = new WeakMap<ReadonlySet<string>, number>();
   private largestOfAll: number | undefined;
@@ -66,14 +67,23 @@ export class VramLedger {
     for (const spec of specs) this.addGpu(spec);
   }
 
+  /** Calls `listener` with a GPU's id each time its capacity changes, a GPU added included (the core's room index follows it). */
+  onChange(listener: (gpuId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Every change of a GPU's capacity goes through here. */
+  private changed(gpu: GpuState): void {
+    gpu.capacity = undefined;
+    for (const listener of this.listeners) listener(gpu.spec.id);
+  }
+
   addGpu(spec: GpuSpec): void {
     this.forgetLargest();
     const existing = this.gpus.get(spec.id);
-    if (existing) {
-      existing.spec = spec;
-      existing.capacity = undefined;
-    }
+    if (existing) existing.spec = spec;
     else this.gpus.set(spec.id, { spec, notOursMb: 0, reservedMb: 0, jobs: new Set(), drainedReason: undefined });
+    this.changed(this.gpus.get(spec.id)!);
   }
 
   specs(): GpuSpec[] {
@@ -91,7 +101,7 @@ export class VramLedger {
     const g = this.gpus.get(id);
     if (g) {
       g.spec = { ...g.spec, maxJobs };
-      g.capacity = undefined;
+      this.changed(g);
     }
   }
 
@@ -195,8 +205,8 @@ export class VramLedger {
     const gpu = this.gpus.get(reservation.gpu)!;
     gpu.reservedMb += reservation.vramMb;
     gpu.jobs.add(reservation.jobId);
-    gpu.capacity = undefined;
     this.reservations.set(reservation.jobId, reservation);
+    this.changed(gpu);
     return reservation;
   }
 
@@ -208,7 +218,7 @@ export class VramLedger {
     if (gpu) {
       gpu.reservedMb -= reservation.vramMb;
       gpu.jobs.delete(jobId);
-      gpu.capacity = undefined;
+      this.changed(gpu);
     }
     return reservation;
   }
@@ -218,7 +228,7 @@ export class VramLedger {
     const gpu = this.gpus.get(gpuId);
     if (gpu) {
       gpu.notOursMb = Math.max(0, Math.round(mb));
-      gpu.capacity = undefined;
+      this.changed(gpu);
     }
   }
 
@@ -226,7 +236,7 @@ export class VramLedger {
     const gpu = this.gpus.get(gpuId);
     if (gpu) {
       gpu.drainedReason = reason;
-      gpu.capacity = undefined;
+      this.changed(gpu);
     }
   }
 
@@ -234,7 +244,7 @@ export class VramLedger {
     const gpu = this.gpus.get(gpuId);
     if (gpu) {
       gpu.drainedReason = undefined;
-      gpu.capacity = undefined;
+      this.changed(gpu);
     }
   }
 }

@@ -3,7 +3,8 @@
 // reservation on the GPU where it will fit soonest; other jobs start there only if they cannot
 // delay it. The adapters act on the decisions it returns.
 import type { GpuCapacity, Reservation, VramLedger } from './ledger.js';
-import { hasRoom, isBetterPick, maxJobsOn, place, type PackingPolicy } from './placement.js';
+import { maxJobsOn, place, type PackingPolicy } from './placement.js';
+import { RoomIndex } from './room-index.js';
 import { earliestStart, fitsOverTime, type Interval, type Limits } from './timeline.js';
 import { JobWindow, type WindowJob } from './window.js';
 
@@ -48,11 +49,24 @@ const minutes = (ms: number) => (ms < 90_000 ? `${Math.max(1, Math.round(ms / 10
 
 export class SchedulerCore<T extends CoreJob = CoreJob> {
   readonly window = new JobWindow<T>();
+  /** The ledger's GPUs in the policy's order, built on the first pass and then told only what changed. */
+  private rooms: RoomIndex | undefined;
+  private readonly changedGpus = new Set<string>();
 
   constructor(
     readonly ledger: VramLedger,
     private readonly options: CoreOptions,
-  ) {}
+  ) {
+    ledger.onChange((gpuId) => this.changedGpus.add(gpuId));
+  }
+
+  /** The room index, brought up to date with the ledger. */
+  private currentRooms(): RoomIndex {
+    if (!this.rooms) this.rooms = new RoomIndex(this.ledger.capacities(), this.options.packing, this.options);
+    else for (const gpuId of this.changedGpus) this.rooms.set(this.ledger.capacity(gpuId)!);
+    this.changedGpus.clear();
+    return this.rooms;
+  }
 
   /** A job fetched from the queue, now waiting for a GPU. */
   hold(job: T): void {
@@ -81,8 +95,6 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
   plan(now: number): Decision<T>[] {
     if (this.window.size === 0) return [];
     const timelines = this.timelines(now);
-    // Read once per pass and kept current as this pass reserves: per job it cost GPUs × jobs objects.
-    const capacities = new Map(this.ledger.capacities().map((g) => [g.id, g]));
     const ordered = this.window.ordered();
     // Starving jobs first, so their reservations exist before anything else is placed.
     const starving = new Set(ordered.filter((job) => this.isStarving(job, now)));
@@ -91,7 +103,7 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     let waiting = 0;
     let isLineBlocked = false;
     for (const job of [...starving, ...rest]) {
-      const decision = this.decide(job, now, timelines, capacities, starving.has(job), isLineBlocked);
+      const decision = this.decide(job, now, timelines, starving.has(job), isLineBlocked);
       if (decision.type === 'wait') {
         decisions.push({ ...decision, ahead: waiting });
         waiting++;
@@ -103,7 +115,7 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     return decisions;
   }
 
-  private decide(job: T, now: number, timelines: GpuTimelines, allCapacities: Map<string, GpuCapacity>, isStarving: boolean, isLineBlocked: boolean): Decision<T> {
+  private decide(job: T, now: number, timelines: GpuTimelines, isStarving: boolean, isLineBlocked: boolean): Decision<T> {
     const allowed = job.devices ?? this.options.gpusByKind?.get(job.kind);
     if (allowed?.size === 0) {
       this.window.remove(job.id);
@@ -118,15 +130,15 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     const candidate: Interval = { start: now, end: now + job.runBoundMs, vramMb: job.vramMb };
     const placement = isLineBlocked
       ? ({ ok: false, reason: 'waits its turn: jobs are placed strictly in order and one ahead does not fit' } as const)
-      : this.placeWithoutDelay(job, candidate, allowed, allCapacities, timelines);
+      : this.placeWithoutDelay(job, candidate, allowed, timelines);
     if (placement.ok) {
       const reservation = this.ledger.reserve(job.id, placement.gpu, job.vramMb, candidate.end);
       timelines.get(placement.gpu)!.intervals.push(candidate);
-      allCapacities.set(placement.gpu, this.ledger.capacity(placement.gpu)!);
       this.window.remove(job.id);
       return { type: 'dispatch', job, reservation };
     }
-    const capacities = [...allCapacities.values()].filter((g) => !allowed || allowed.has(g.id));
+    // Waiting, the reason looks at every GPU the job may use: a job that waits costs GPUs, one placed does not.
+    const capacities = this.ledger.capacities().filter((g) => !allowed || allowed.has(g.id));
     let reason = isLineBlocked ? placement.reason : this.whyWaiting(job, capacities);
     let reservedFor: FutureReservation | undefined;
     if (isStarving) {
@@ -140,19 +152,14 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
 
   /**
    * The policy's pick among the GPUs where the job fits now and cannot delay a starving job's
-   * reservation. Room now is necessary for that, so it is tested first; the timeline is consulted
-   * only for the policy's pick, and the next pick tried when it does not fit over time (rare: only
-   * around reservations). On a thousand free GPUs that is one timeline, not a thousand.
+   * reservation. Room now is necessary for that, so it is tested first (the room index); the
+   * timeline is consulted only for the policy's pick, and the next pick tried when it does not fit
+   * over time (rare: only around reservations). On a thousand free GPUs that is one timeline, not a thousand.
    */
-  private placeWithoutDelay(job: T, candidate: Interval, allowed: ReadonlySet<string> | undefined, allCapacities: Map<string, GpuCapacity>, timelines: GpuTimelines) {
-    // One scan per try, no arrays: it runs for every held job on every pass, over every GPU.
+  private placeWithoutDelay(job: T, candidate: Interval, allowed: ReadonlySet<string> | undefined, timelines: GpuTimelines) {
     let passedOver: Set<string> | undefined;
     for (;;) {
-      let pick: GpuCapacity | undefined;
-      for (const g of allCapacities.values()) {
-        if ((allowed && !allowed.has(g.id)) || !hasRoom(g, job.vramMb, this.options) || passedOver?.has(g.id)) continue;
-        if (!pick || isBetterPick(this.options.packing, g, pick)) pick = g;
-      }
+      const pick = this.currentRooms().pick(job.vramMb, allowed, passedOver && ((g) => passedOver!.has(g.id)));
       // Not placed: the caller says why (whyWaiting), from every GPU the job may use.
       if (!pick) return { ok: false, reason: 'no GPU has room for it without delaying a reserved job' } as const;
       const timeline = timelines.get(pick.id)!;
