@@ -1,13 +1,34 @@
 // The scheduler's Prometheus metrics, in its own registry. Names carry units; labels are few and
 // bounded (kind, gpu, server, outcome), never a job id.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GpuState } from '@gpuq/shared';
 
 /** Read on each scrape, so the depth is current without polling BullMQ in between. */
 export type QueueDepthSource = () => Promise<Array<{ kind: string; state: string; jobs: number }>>;
 
+/** The GPUs as the inventory shows them, read on each scrape by the per-GPU gauges. */
+export type GpuSource = () => ReadonlyArray<Pick<GpuState, 'id' | 'totalMb' | 'reservedMb' | 'usedByUsMb' | 'notOursMb' | 'drainedReason' | 'utilizationPercent'>>;
+
+const MIB = 1024 * 1024;
+
 export function createSchedulerMetrics() {
   const registry = new Registry();
   let depthSource: QueueDepthSource | undefined;
+  let gpuSource: GpuSource | undefined;
+  /** A per-GPU gauge whose value is read from the GPUs on each scrape; absent ones (no reading) are left out. */
+  const gpuGauge = (name: string, help: string, valueOf: (gpu: ReturnType<GpuSource>[number]) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['gpu'],
+      registers: [registry],
+      collect() {
+        for (const gpu of gpuSource?.() ?? []) {
+          const value = valueOf(gpu);
+          if (value !== null) this.set({ gpu: gpu.id }, value);
+        }
+      },
+    });
   collectDefaultMetrics({ register: registry, prefix: 'gpuq_scheduler_' });
   const metric = <T>(m: T): T => m;
   return {
@@ -47,15 +68,18 @@ export function createSchedulerMetrics() {
         registers: [registry],
       }),
     ),
-    vramTotal: metric(new Gauge({ name: 'gpuq_gpu_vram_total_bytes', help: 'VRAM of the GPU', labelNames: ['gpu'], registers: [registry] })),
-    vramReserved: metric(new Gauge({ name: 'gpuq_gpu_vram_reserved_bytes', help: 'VRAM reserved by running jobs', labelNames: ['gpu'], registers: [registry] })),
-    vramUsed: metric(new Gauge({ name: 'gpuq_gpu_vram_used_bytes', help: "VRAM in use by our jobs' processes, as the driver reports", labelNames: ['gpu'], registers: [registry] })),
-    vramNotOurs: metric(new Gauge({ name: 'gpuq_gpu_vram_not_ours_bytes', help: 'VRAM in use by processes that are not our jobs', labelNames: ['gpu'], registers: [registry] })),
-    gpuUtilization: metric(new Gauge({ name: 'gpuq_gpu_utilization_ratio', help: 'GPU utilisation, 0 to 1, from nvidia-smi', labelNames: ['gpu'], registers: [registry] })),
+    setGpuSource: (source: GpuSource) => {
+      gpuSource = source;
+    },
+    vramTotal: gpuGauge('gpuq_gpu_vram_total_bytes', 'VRAM of the GPU', (g) => g.totalMb * MIB),
+    vramReserved: gpuGauge('gpuq_gpu_vram_reserved_bytes', 'VRAM reserved by running jobs', (g) => g.reservedMb * MIB),
+    vramUsed: gpuGauge('gpuq_gpu_vram_used_bytes', "VRAM in use by our jobs' processes, as the driver reports", (g) => g.usedByUsMb * MIB),
+    vramNotOurs: gpuGauge('gpuq_gpu_vram_not_ours_bytes', 'VRAM in use by processes that are not our jobs', (g) => g.notOursMb * MIB),
+    gpuUtilization: gpuGauge('gpuq_gpu_utilization_ratio', 'GPU utilisation, 0 to 1, from nvidia-smi', (g) => (g.utilizationPercent === null ? null : g.utilizationPercent / 100)),
     gpuMonitorUp: metric(
       new Gauge({ name: 'gpuq_gpu_monitor_up', help: "1 while nvidia-smi answers the scheduler's polls, 0 while it fails (the GPUs keep their last readings); absent where it polls none", registers: [registry] }),
     ),
-    gpuDrained: metric(new Gauge({ name: 'gpuq_gpu_drained', help: '1 while the GPU takes no new jobs', labelNames: ['gpu'], registers: [registry] })),
+    gpuDrained: gpuGauge('gpuq_gpu_drained', '1 while the GPU takes no new jobs', (g) => (g.drainedReason ? 1 : 0)),
     solveServerUp: metric(new Gauge({ name: 'gpuq_solve_server_up', help: '1 while the solve server answers its health check and takes jobs', labelNames: ['server'], registers: [registry] })),
     solveServerRunning: metric(new Gauge({ name: 'gpuq_solve_server_running_jobs', help: 'Jobs the solve server is solving now', labelNames: ['server'], registers: [registry] })),
     retries: metric(new Counter({ name: 'gpuq_job_retries_total', help: 'Attempts that failed and will be retried', labelNames: ['kind'], registers: [registry] })),

@@ -1,7 +1,8 @@
 // Publishes what the box has: every GPU's VRAM (total, headroom, not ours, reserved, free, used by
 // our jobs), jobs, drain reason and readings, and the jobs held per kind. Written to Redis (fenced)
-// for the API, and into the metrics' gauges. Coalesced and paced: however many changes come, at
-// most one write per MIN_INTERVAL_MS (a box of a thousand GPUs spent a third of its time here).
+// for the API. Coalesced and paced: however many changes come, at most one write per
+// MIN_INTERVAL_MS (a box of a thousand GPUs spent a third of its time here). The per-GPU gauges
+// read the same snapshot when Prometheus scrapes, not on every publish (six thousand sets each).
 import { keys, type Inventory } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import type { FencedWriter } from './fenced-writes.js';
@@ -10,7 +11,6 @@ import type { VramLedger } from '../core/ledger.js';
 import type { SchedulerMetrics } from '../metrics.js';
 import { serverDeviceId, type SolveServers } from '../kinds/solve/solve-servers.js';
 
-const MIB = 1024 * 1024;
 /** People and the API read this; a fifth of a second is fresh enough for both. */
 const MIN_INTERVAL_MS = 200;
 
@@ -40,7 +40,9 @@ export class InventoryPublisher {
     private readonly writer: FencedWriter,
     private readonly metrics: SchedulerMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    metrics.setGpuSource(() => this.snapshot().gpus);
+  }
 
   /** Publishes at the end of this turn of the event loop, or when MIN_INTERVAL_MS has passed since the last. */
   request(): void {
@@ -112,15 +114,6 @@ export class InventoryPublisher {
 
   async publish(): Promise<void> {
     const inventory = this.snapshot();
-    for (const gpu of inventory.gpus) {
-      const labels = { gpu: gpu.id };
-      this.metrics.vramTotal.set(labels, gpu.totalMb * MIB);
-      this.metrics.vramReserved.set(labels, gpu.reservedMb * MIB);
-      this.metrics.vramUsed.set(labels, gpu.usedByUsMb * MIB);
-      this.metrics.vramNotOurs.set(labels, gpu.notOursMb * MIB);
-      this.metrics.gpuDrained.set(labels, gpu.drainedReason ? 1 : 0);
-      if (gpu.utilizationPercent !== null) this.metrics.gpuUtilization.set(labels, gpu.utilizationPercent / 100);
-    }
     if (inventory.gpuMonitor) this.metrics.gpuMonitorUp.set(inventory.gpuMonitor.problem === null ? 1 : 0);
     for (const [kind, n] of Object.entries(inventory.heldByKind)) this.metrics.windowJobs.set({ kind }, n);
     for (const server of inventory.solveServers) {
