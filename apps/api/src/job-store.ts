@@ -143,6 +143,18 @@ export class JobStore {
     return toJobView({ id, state: 'waiting', data, attemptsMade: 0, attemptsStarted: 0, timestamp: data.submittedAt }, {}, { rates: this.config.costs });
   }
 
+  /**
+   * Whether the job has ended for good (completed, failed after its last attempt, cancelled) or is
+   * gone: BullMQ's state alone, one read, for callers that checked the job's owner already.
+   */
+  async hasEnded(id: string): Promise<boolean> {
+    const kind = kindOfJobId(id) as Kind | undefined;
+    const queue = kind ? this.queues.get(kind) : undefined;
+    if (!queue) return true;
+    const state = await queue.getJobState(id);
+    return state === 'completed' || state === 'failed' || state === 'unknown';
+  }
+
   /** The job's view, or undefined when there is no such job or the caller may not see it. */
   async view(id: string, principal: Principal): Promise<JobView | undefined> {
     const kind = kindOfJobId(id) as Kind | undefined;

@@ -66,14 +66,16 @@ export const jobLogRoutes: FastifyPluginAsync = async (fastify) => {
       });
       while (!isClosed) {
         try {
-          // The job's state first: what was written before it ended is then read below, in full.
-          const now = await app.jobs.view(id, request.principal);
+          // Whether it ended first: what was written before it ended is then read below, in full.
+          // Its state alone: who may read it was checked above, and a whole view per second per
+          // follower is what a busy API cannot spend.
+          const hasEnded = await app.jobs.hasEnded(id);
           const text = await readFrom(at);
           if (text.length > 0) {
             at += text.length;
             raw.write(text);
           }
-          if (!now || TERMINAL_STATUSES.includes(now.status)) break;
+          if (hasEnded) break;
         } catch (err) {
           request.log.warn({ err, jobId: id }, 'could not read the job log to follow it');
         }
