@@ -1,6 +1,7 @@
 // The bench's command line: which benchmarks run, and how large each one is (`--quick`: about a
 // minute in all; the default: a few minutes on two cores). `--profile <dir>`: the throughput
-// benchmark's scheduler runs under --cpu-prof and writes its .cpuprofile there.
+// benchmark's scheduler and the submit benchmark's API run under --cpu-prof and write their
+// .cpuprofile there.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -44,7 +45,7 @@ export function parseBenchOptions(args: string[]) {
   return {
     quick,
     only: only as Benchmark[],
-    submit: { durationS: count('duration', 10, 3), connections: count('connections', 32, 32), rounds: count('rounds', 3, 1) },
+    submit: { durationS: count('duration', 10, 3), connections: count('connections', 32, 32), rounds: count('rounds', 3, 1), profileDir: values.profile === undefined ? undefined : resolve(values.profile) },
     dispatch: { jobs: count('dispatch-jobs', 1_000, 200), warmup: quick ? 20 : 50 },
     throughput: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), concurrency: 100, profileDir: values.profile === undefined ? undefined : resolve(values.profile) },
     boxes: { jobs: count('backlog', 100_000, 10_000), gpus: count('gpus', 1_000, 100), limitS: count('limit', 60, 20), boxCounts: [1, 2, 4] },

@@ -1,7 +1,8 @@
 // A V8 .cpuprofile (what `node --cpu-prof` writes) summarised: self time by function and by area
 // of gpuq (placement core, job handling, Redis client, BullMQ, zod, GC, idle…), and per job. gpuq's
 // own frames are mapped back to their TypeScript lines through the build's source maps.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SourceMap, type SourceMapPayload, type SourceMapping } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -200,4 +201,13 @@ function sourceLocator(): (frame: CallFrame) => string {
     if (entry !== undefined && isMapping(entry)) return `${short(fileURLToPath(new URL(entry.originalSource, frame.url)))}:${entry.originalLine + 1}`;
     return `${short(path)}:${frame.lineNumber + 1}`;
   };
+}
+
+/** A process's main-thread profile in `dir` (Node names it CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile), summarised per unit of work. */
+export function mainThreadProfile(dir: string, pid: number, units: number, what: string): { path: string; cpuUsPerJob: number; byArea: AreaTime[] } {
+  const name = readdirSync(dir).find((file) => file.endsWith('.cpuprofile') && file.split('.')[3] === String(pid) && file.split('.')[4] === '0');
+  if (name === undefined) throw new Error(`${what} (pid ${pid}) wrote no .cpuprofile into ${dir}`);
+  const path = join(dir, name);
+  const summary = summariseProfile(readProfile(path), units);
+  return { path, cpuUsPerJob: summary.cpuUsPerJob, byArea: summary.byArea };
 }

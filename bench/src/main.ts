@@ -3,7 +3,7 @@
 // dispatch,packing` for some of the benchmarks; --duration/--connections/--rounds (submit),
 // --dispatch-jobs (dispatch), --backlog/--gpus/--limit (throughput, boxes), --hostile-duration
 // (isolation, seconds) size them; `--profile <dir>` profiles the throughput benchmark's scheduler
-// (summarise it with bench/dist/profile-summary.js).
+// and the submit benchmark's API (summarise either with bench/dist/profile-summary.js).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';

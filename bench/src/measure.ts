@@ -11,6 +11,8 @@ export interface HttpLoad {
 
 export interface Throughput {
   requestsPerS: number;
+  /** Requests answered in all. */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -28,6 +30,7 @@ export async function httpLoad(load: HttpLoad): Promise<Throughput> {
   });
   return {
     requestsPerS: Math.round(result.requests.average),
+    requests: result.requests.total,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

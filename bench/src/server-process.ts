@@ -18,10 +18,10 @@ export interface ServerProcess {
  * bench runs alone, so only its own could, and it starts its servers before any of its schedulers
  * (which listen on port 0).
  */
-export async function startServerProcess(script: string, env: Record<string, string>, what: string): Promise<ServerProcess> {
+export async function startServerProcess(script: string, env: Record<string, string>, what: string, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   throwIfStopping();
-  const process = new AppProcess(what, script, { PORT: String(port), LOG_LEVEL: 'warn', ...env });
+  const process = new AppProcess(what, script, { PORT: String(port), LOG_LEVEL: 'warn', ...env }, nodeArgs);
   const stop = onCleanup(what, () => process.stop(), 25_000);
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -33,7 +33,7 @@ export async function startServerProcess(script: string, env: Record<string, str
   return { url, process, stop };
 }
 
-/** gpuq's API with one tenant key, webhooks off, against `redisUrl`. */
-export function startApi(redisUrl: string, configPath: string): Promise<ServerProcess> {
-  return startServerProcess('apps/api/dist/server.js', { REDIS_URL: redisUrl, GPUQ_CONFIG: configPath, GPUQ_API_KEYS: `bench:${API_KEY}`, API_WEBHOOKS: 'false' }, 'the API');
+/** gpuq's API with one tenant key, webhooks off, against `redisUrl`; `nodeArgs` for a profile. */
+export function startApi(redisUrl: string, configPath: string, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+  return startServerProcess('apps/api/dist/server.js', { REDIS_URL: redisUrl, GPUQ_CONFIG: configPath, GPUQ_API_KEYS: `bench:${API_KEY}`, API_WEBHOOKS: 'false' }, 'the API', nodeArgs);
 }

@@ -1,11 +1,12 @@
 // Benchmark 1, submit: POST /v1/jobs with auth, validation, admission and the tenant index, against
 // a bare Fastify route that only calls Queue.add, and against BullMQ's Queue.add and addBulk with
 // no HTTP at all: the same body, the same Redis, one after the other in one run.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
+import { mainThreadProfile, type AreaTime } from './cpu-profile.js';
 import { SOLVE_INPUT } from './job-data.js';
 import { httpLoad, markdownTable, round, type Throughput } from './measure.js';
 import { API_KEY, startApi, startServerProcess } from './server-process.js';
@@ -23,6 +24,8 @@ export interface SubmitResults {
   ratio: number;
   queueAddPerS: number;
   addBulkPerS: number;
+  /** With --profile: the API's .cpuprofile and its CPU time per request it answered. */
+  profile?: { path: string; requests: number; cpuUsPerJob: number; byArea: AreaTime[] };
 }
 
 /** Queue.add (or addBulk of 100) from `concurrency` callers for `durationS`: jobs per second. */
@@ -49,14 +52,17 @@ function best(results: Throughput[]): Throughput {
   return results.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
 }
 
-export async function benchSubmit(redisUrl: string, options: { durationS: number; connections: number; rounds: number }): Promise<SubmitResults> {
+export async function benchSubmit(redisUrl: string, options: { durationS: number; connections: number; rounds: number; profileDir?: string | undefined }): Promise<SubmitResults> {
   const dir = mkdtempSync(join(tmpdir(), 'gpuq-bench-'));
   const config = join(dir, 'gpuq.json');
   // Auth on; the rate limit far above what one machine can send, so it is counted but never hit.
   writeFileSync(config, JSON.stringify({ api: { rateLimitPerMinute: 100_000_000 } }));
   const redis = benchRedis(redisUrl);
   const load = { body: SUBMIT_BODY, connections: options.connections, durationS: options.durationS };
-  const api = await startApi(redisUrl, config);
+  if (options.profileDir !== undefined) mkdirSync(options.profileDir, { recursive: true });
+  const api = await startApi(redisUrl, config, options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]);
+  /** Every request the API answered, warm-up included: the profile covers them all. */
+  let apiRequests = 0;
   const bare = await startServerProcess('bench/dist/bare-server.js', { REDIS_URL: redisUrl }, 'the bare route').catch(async (err: unknown) => {
     await api.stop();
     throw err;
@@ -65,12 +71,13 @@ export async function benchSubmit(redisUrl: string, options: { durationS: number
   const bareLoad = { ...load, url: `${bare.url}/jobs`, headers: {} };
   try {
     // Warm both up, then alternate, so a noisy moment hits both alike.
-    await httpLoad({ ...apiLoad, durationS: 2 });
+    apiRequests += (await httpLoad({ ...apiLoad, durationS: 2 })).requests;
     await httpLoad({ ...bareLoad, durationS: 2 });
     const apiResults: Throughput[] = [];
     const bareResults: Throughput[] = [];
     for (let round = 0; round < options.rounds; round++) {
       apiResults.push(await httpLoad(apiLoad));
+      apiRequests += apiResults.at(-1)!.requests;
       await redis.flushdb();
       bareResults.push(await httpLoad(bareLoad));
       await redis.flushdb();
@@ -81,7 +88,10 @@ export async function benchSubmit(redisUrl: string, options: { durationS: number
     await redis.flushdb();
     const addBulkPerS = await bullmqAdds(redisUrl, options.durationS, 2, 100);
     await redis.flushdb();
-    return { api: apiResult, bareRoute: bareResult, ratio: round(apiResult.requestsPerS / bareResult.requestsPerS), queueAddPerS, addBulkPerS };
+    await api.stop();
+    // Written when the API exits: its CPU per request, start-up and warm-up included.
+    const profile = options.profileDir === undefined ? undefined : { ...mainThreadProfile(options.profileDir, api.process.pid, apiRequests, 'the API'), requests: apiRequests };
+    return { api: apiResult, bareRoute: bareResult, ratio: round(apiResult.requestsPerS / bareResult.requestsPerS), queueAddPerS, addBulkPerS, ...(profile && { profile }) };
   } finally {
     await Promise.all([api.stop(), bare.stop()]);
     await redis.quit();
@@ -103,5 +113,16 @@ export function submitTable(submit: SubmitResults, connections: number): string[
     ),
     '',
     `gpuq / bare route: ${submit.ratio}`,
+    ...(submit.profile
+      ? [
+          '',
+          `API CPU profile: ${submit.profile.path}`,
+          `  ${submit.profile.cpuUsPerJob} µs of API CPU per request answered (start-up to exit: a short run counts its start-up heavily): ${submit.profile.byArea
+            .filter((a) => a.area !== 'idle' && a.usPerJob >= 1)
+            .map((a) => `${a.area} ${a.usPerJob}`)
+            .join(', ')}`,
+          `  by function: node bench/dist/profile-summary.js ${submit.profile.path} --jobs ${submit.profile.requests}`,
+        ]
+      : []),
   ];
 }

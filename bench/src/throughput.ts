@@ -3,8 +3,7 @@
 // with many simulated 80 GiB GPUs and a no-op executor drains it: jobs dispatched and completed
 // per second, and the scheduler's RSS and heap every 500 ms. The baseline is a BullMQ Worker
 // process with an empty processor draining the same backlog in the same Redis.
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { bullmqKey, KINDS, queueName, type GpuqConfig } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
@@ -12,7 +11,7 @@ import { CleanupScope } from './cleanup.js';
 import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
 import { startBullmqWorker, startScheduler, type ConsumerProcess } from './consumer-process.js';
 import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
-import { readProfile, summariseProfile, type AreaTime } from './cpu-profile.js';
+import { mainThreadProfile, type AreaTime } from './cpu-profile.js';
 import { gpusOf, writeBenchConfig } from './gpuq-config.js';
 import { queuedJob, type QueuedJob } from './job-data.js';
 import { epochMs, markdownTable, round, sleep } from './measure.js';
@@ -197,11 +196,7 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
 
 /** The main thread's profile the scheduler process `pid` wrote into `dir` on exit, summarised. */
 function profileOf(dir: string, pid: number, completed: number): ProfileResult {
-  const name = readdirSync(dir).find((file) => file.endsWith('.cpuprofile') && file.split('.')[3] === String(pid) && file.split('.')[4] === '0');
-  if (name === undefined) throw new Error(`the scheduler (pid ${pid}) wrote no .cpuprofile into ${dir}`);
-  const path = join(dir, name);
-  const summary = summariseProfile(readProfile(path), completed);
-  return { path, cpuUsPerJob: summary.cpuUsPerJob, byArea: summary.byArea };
+  return mainThreadProfile(dir, pid, completed, 'the scheduler');
 }
 
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)}`);

@@ -26,8 +26,10 @@ export class AppProcess {
     readonly name: string,
     script: string,
     env: Record<string, string>,
+    /** Node's own options (`--cpu-prof`, say), before the script. */
+    nodeArgs: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, [join(ROOT, script)], {
+    this.child = spawn(process.execPath, [...nodeArgs, join(ROOT, script)], {
       cwd: ROOT,
       env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
