@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterGpusConfig } from '@gpuq/shared';
+import { pino } from 'pino';
 import { createLogger } from '@gpuq/runtime';
 import { KubeApiStandIn, waitFor } from '@gpuq/testkit';
 import { VramLedger } from '../apps/scheduler/src/core/ledger.js';
@@ -47,9 +48,10 @@ describe("the cluster's GPUs, read and followed", () => {
 
   const read = () => ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, pollIntervalMs: 50 }), log);
 
-  /** The cluster followed into a ledger of its GPUs, as the scheduler does. */
-  const follow = async (boxId = 'box-a') => {
-    const cluster = await read();
+  /** The cluster followed into a ledger of its GPUs, as the scheduler does; `onLog` hears what it logs. */
+  const follow = async (boxId = 'box-a', onLog?: (line: { msg?: string; problem?: string }) => void) => {
+    const logger = onLog ? pino({ level: 'info' }, { write: (text: string) => onLog(JSON.parse(text) as { msg?: string }) }) : log;
+    const cluster = await ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, pollIntervalMs: 50 }), logger);
     const ledger = new VramLedger(cluster.specs());
     const health = new GpuHealth(ledger, 3, 60_000, () => undefined);
     const isOurs = (pod: V1Pod) => pod.metadata?.labels?.['gpuq.box'] === boxId;
@@ -104,6 +106,25 @@ describe("the cluster's GPUs, read and followed", () => {
 
     standIn.cluster.removeNode('gfd-node');
     await waitFor(() => reasonOf('gfd-node-gpu0') === 'node gfd-node is gone from the cluster, or no longer matches nodeSelector nvidia.com/gpu.present=true' || undefined, { what: 'the removed node to drain' });
+  });
+
+  it('keeps the GPUs as last read while the API does not answer, says so once, and follows again when it does', async () => {
+    const lines: Array<{ msg?: string; problem?: string }> = [];
+    const { ledger } = await follow('box-a', (line) => lines.push(line));
+    standIn.cluster.cordon('gfd-node');
+    await waitFor(() => ledger.capacity('gfd-node-gpu0')!.drainedReason === 'node gfd-node is cordoned' || undefined, { what: 'the cordon to be read' });
+    standIn.unavailable = /^\/api\/v1\/(nodes|pods)$/;
+    try {
+      standIn.cluster.cordon('gfd-node', false);
+      await waitFor(() => lines.some((l) => l.msg?.startsWith("the cluster's nodes and pods cannot be read")) || undefined, { what: 'the failure to be logged' });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // several more polls
+      expect(ledger.capacity('gfd-node-gpu0')!.drainedReason).toBe('node gfd-node is cordoned');
+      expect(lines.filter((l) => l.msg?.startsWith("the cluster's nodes and pods cannot be read"))).toHaveLength(1);
+    } finally {
+      standIn.unavailable = undefined;
+    }
+    await waitFor(() => ledger.capacity('gfd-node-gpu0')!.drainedReason === undefined || undefined, { what: 'the uncordon to be read once the API answers' });
+    expect(lines.some((l) => l.msg === "the cluster's nodes and pods can be read again")).toBe(true);
   });
 
   it('adds the GPUs of a node that joins, with its node for the Jobs, and of one whose labels come after it joined', async () => {

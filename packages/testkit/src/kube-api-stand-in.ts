@@ -92,10 +92,17 @@ export class KubeApiStandIn {
     return this.store.list('pods', namespace, [{ key: 'batch.kubernetes.io/job-name', value: jobName, isEqual: true }]);
   }
 
+  /** Paths answered 503 while set, as an API server that is down or overloaded answers. */
+  unavailable: RegExp | undefined;
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (req.headers.authorization !== 'Bearer stand-in-token') {
       this.send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    if (this.unavailable?.test(url.pathname)) {
+      this.send(res, 503, status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'));
       return;
     }
     const path = url.pathname.split('/').filter(Boolean);

@@ -74,6 +74,8 @@ export class KubeCluster {
   /** The node's kubelet stops (or starts again) posting its status. */
   setReady(nodeName: string, isReady: boolean): void {
     const node = this.nodes.find((n) => n.name === nodeName)!;
+    if (isReady) this.notReady.delete(nodeName);
+    else this.notReady.add(nodeName);
     this.store.put('nodes', nodeObject(node, { isReady }));
   }
 
@@ -95,9 +97,11 @@ export class KubeCluster {
     this.store.delete('nodes', '', nodeName);
   }
 
+  /** Nodes whose kubelet stopped posting status (setReady false); every other node is Ready. */
+  private readonly notReady = new Set<string>();
+
   private isReady(nodeName: string): boolean {
-    const node = this.store.get<KubeObject & { status: { conditions: Array<{ type: string; status: string }> } }>('nodes', '', nodeName);
-    return node?.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    return !this.notReady.has(nodeName);
   }
 
   /**
