@@ -10,6 +10,7 @@ import type { GpuSpec } from '../../core/gpu-spec.js';
 import type { VramLedger } from '../../core/ledger.js';
 import type { GpuHealth } from '../gpu-health.js';
 import { loadKubeConfig } from './kube-config.js';
+import { messageOf } from './kube-errors.js';
 import { gpusOfNode, whyHamiGpuUnavailable, whyNodeUnavailable, type NodeGpu } from './node-gpus.js';
 import { otherPodsGpuUse, type NodeGpuUse } from './other-pods.js';
 
@@ -56,7 +57,7 @@ export class ClusterGpus {
     try {
       nodes = (await core.listNode({ labelSelector: config.nodeSelector })).items;
     } catch (err) {
-      throw new Error(`cannot list the cluster's GPU nodes at ${server} (nodeSelector ${config.nodeSelector}): ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot list the cluster's GPU nodes at ${server} (nodeSelector ${config.nodeSelector}): ${messageOf(err)}`, { cause: err });
     }
     const read = nodes.map(gpusOfNode);
     for (const { node, problem } of read) if (problem) log.warn({ node, problem }, 'a GPU node offers no GPU gpuq can schedule');
@@ -91,7 +92,7 @@ export class ClusterGpus {
         this.recover();
         if (this.apply(nodes.items, otherPodsGpuUse(pods.items, follower.isOurs), follower)) follower.onChange();
       } catch (err) {
-        this.fail((err as Error).message);
+        this.fail(messageOf(err));
       } finally {
         this.isPolling = false;
       }
