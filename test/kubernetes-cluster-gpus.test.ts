@@ -70,6 +70,11 @@ describe("the cluster's GPUs, read and followed", () => {
     expect(Object.fromEntries(cluster.nodes())).toEqual({ 'gfd-node-gpu0': 'gfd-node', 'gfd-node-gpu1': 'gfd-node', 'hami-node-gpu0': 'hami-node' });
   });
 
+  it('gives a GPU HAMi could share one job at a time when the Jobs ask for whole GPUs (gpuSharing whole)', async () => {
+    const cluster = await ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig }), log, true);
+    expect(cluster.specs().find((g) => g.id === 'hami-node-gpu0')).toMatchObject({ uuid: 'GPU-h-0', maxJobs: 1 });
+  });
+
   it('fails to start, saying what it found, when no node matches or none offers a GPU', async () => {
     const config = ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, nodeSelector: 'pool=none' });
     await expect(ClusterGpus.read(config, log)).rejects.toThrow(`no GPU to schedule at ${standIn.url}: 0 node(s) match nodeSelector pool=none`);

@@ -23,7 +23,9 @@ export function withHeadroom(gpus: GpuSpec[], config: GpuqConfig): GpuSpec[] {
 export async function discoverGpus(config: GpuqConfig, log: Logger): Promise<Discovery> {
   const configured = config.scheduler.gpuMonitor.command;
   if (config.cluster) {
-    const cluster = await ClusterGpus.read(config.cluster, log);
+    // Jobs that ask for whole GPUs (NVIDIA's device plugin) get one each, even on a GPU HAMi could share.
+    const sharing = Object.values(config.kinds).flatMap((kind) => ('executor' in kind && kind.executor?.type === 'kubernetes' ? [kind.executor.gpuSharing] : []));
+    const cluster = await ClusterGpus.read(config.cluster, log, !sharing.includes('hami'));
     return { gpus: withHeadroom(cluster.specs(), config), monitor: undefined, cluster };
   }
   if (config.gpus) {

@@ -44,12 +44,18 @@ export class ClusterGpus {
     /** Each GPU known, by gpuq's id. */
     private readonly gpus: Map<string, NodeGpu>,
     private readonly log: Logger,
+    /** Every kind runs whole GPUs (gpuSharing whole): one job per GPU, HAMi's or not. */
+    private readonly isWholeOnly: boolean,
   ) {
     this.nodeOfGpu = new Map([...gpus.values()].map((g) => [g.id, g.node]));
   }
 
-  /** Reads the GPU nodes; fails, saying what it found, when none offers a GPU gpuq can schedule. */
-  static async read(config: ClusterGpusConfig, log: Logger): Promise<ClusterGpus> {
+  /**
+   * Reads the GPU nodes; fails, saying what it found, when none offers a GPU gpuq can schedule.
+   * `isWholeOnly`: the Jobs ask for whole GPUs (gpuSharing whole), so even a GPU HAMi could share
+   * takes one job at a time.
+   */
+  static async read(config: ClusterGpusConfig, log: Logger, isWholeOnly = false): Promise<ClusterGpus> {
     const kubeConfig = loadKubeConfig(config.kubeconfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const server = kubeConfig.getCurrentCluster()?.server ?? 'no cluster';
@@ -67,14 +73,14 @@ export class ClusterGpus {
       throw new Error(`no GPU to schedule at ${server}: ${nodes.length} node(s) match nodeSelector ${config.nodeSelector}${found ? ` (${found})` : ''}`);
     }
     log.info({ server, gpus: gpus.map((g) => `${g.id}:${g.name ?? 'GPU'}:${g.totalMb}MiB${g.sharing === 'hami' ? `:hami×${g.maxJobs}` : ''}`) }, "found the cluster's GPUs");
-    const cluster = new ClusterGpus(core, config, new Map(gpus.map((g) => [g.id, g])), log);
+    const cluster = new ClusterGpus(core, config, new Map(gpus.map((g) => [g.id, g])), log, isWholeOnly);
     for (const { node, problem } of read) if (problem) cluster.unusable.set(node, problem);
     return cluster;
   }
 
   /** The GPUs to schedule, as the ledger keeps them. */
   specs(): GpuSpec[] {
-    return [...this.gpus.values()].map(specOf);
+    return [...this.gpus.values()].map((g) => this.specOf(g));
   }
 
   /** The node each GPU sits on, by gpuq's id (the Job's node affinity): live, it grows as nodes join. */
@@ -145,7 +151,7 @@ export class ClusterGpus {
       for (const gpu of read.gpus) {
         this.gpus.set(gpu.id, gpu);
         this.nodeOfGpu.set(gpu.id, gpu.node);
-        ledger.addGpu(prepare(specOf(gpu)));
+        ledger.addGpu(prepare(this.specOf(gpu)));
       }
       this.log.info({ node: name, gpus: read.gpus.map((g) => `${g.id}:${g.totalMb}MiB`) }, 'a GPU node joined the cluster: its GPUs are scheduled');
       added = true;
@@ -171,6 +177,11 @@ export class ClusterGpus {
     return notOurs;
   }
 
+  /** A GPU as the ledger keeps it; one job at a time where the Jobs take whole GPUs. */
+  private specOf(g: NodeGpu): GpuSpec {
+    return { id: g.id, totalMb: g.totalMb, ...(g.uuid ? { uuid: g.uuid } : {}), ...(g.name ? { name: g.name } : {}), isSimulated: false, maxJobs: this.isWholeOnly ? 1 : g.maxJobs };
+  }
+
   private fail(message: string): void {
     if (this.failing !== message) this.log.warn({ problem: message }, "the cluster's nodes and pods cannot be read: the GPUs keep their last state until they can");
     this.failing = message;
@@ -183,4 +194,3 @@ export class ClusterGpus {
   }
 }
 
-const specOf = (g: NodeGpu): GpuSpec => ({ id: g.id, totalMb: g.totalMb, ...(g.uuid ? { uuid: g.uuid } : {}), ...(g.name ? { name: g.name } : {}), isSimulated: false, maxJobs: g.maxJobs });
