@@ -506,21 +506,23 @@ interface RbacObject {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
+/** deploy/k8s with these components, rendered by `kubectl kustomize` from an overlay of the operator's own beside it (kustomize loads only relative paths). */
+function renderWithComponents(kubectl: string, components: readonly string[]) {
+  mkdirSync(inRepo('.data'), { recursive: true });
+  const dir = mkdtempSync(inRepo('.data', 'k8s-overlay-'));
+  try {
+    const base = relative(dir, inRepo('deploy', 'k8s'));
+    writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${base}\ncomponents:\n${components.map((c) => `  - ${base}/${c}\n`).join('')}`);
+    const result = run(kubectl, ['kustomize', dir]);
+    const docs = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject & RbacObject) : [];
+    return { kubectl, result, docs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s with the kubernetes-executor component${kubectlSkip ? ` (skipped: ${kubectlSkip})` : ''}`, () => {
-  // An overlay of the operator's own beside deploy/k8s: kustomize loads only relative paths.
-  const renders = kubectls.map((kubectl) => {
-    mkdirSync(inRepo('.data'), { recursive: true });
-    const dir = mkdtempSync(inRepo('.data', 'k8s-overlay-'));
-    try {
-      const base = relative(dir, inRepo('deploy', 'k8s'));
-      writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${base}\ncomponents:\n  - ${base}/kubernetes-executor\n`);
-      const result = run(kubectl, ['kustomize', dir]);
-      const docs = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject & RbacObject) : [];
-      return { kubectl, result, docs };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const renders = kubectls.map((kubectl) => renderWithComponents(kubectl, ['kubernetes-executor']));
 
   for (const { kubectl, result, docs } of renders) {
     describe(`rendered by ${kubectl}`, () => {
@@ -564,19 +566,7 @@ describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s with the kubernetes-execu
 });
 
 describe.skipIf(kubectlSkip !== undefined)(`deploy/k8s with the kubernetes-executor and cluster-gpus components${kubectlSkip ? ` (skipped: ${kubectlSkip})` : ''}`, () => {
-  const renders = kubectls.map((kubectl) => {
-    mkdirSync(inRepo('.data'), { recursive: true });
-    const dir = mkdtempSync(inRepo('.data', 'k8s-overlay-'));
-    try {
-      const base = relative(dir, inRepo('deploy', 'k8s'));
-      writeFileSync(join(dir, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${base}\ncomponents:\n  - ${base}/kubernetes-executor\n  - ${base}/cluster-gpus\n`);
-      const result = run(kubectl, ['kustomize', dir]);
-      const docs = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject & RbacObject) : [];
-      return { kubectl, result, docs };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const renders = kubectls.map((kubectl) => renderWithComponents(kubectl, ['kubernetes-executor', 'cluster-gpus']));
 
   for (const { kubectl, result, docs } of renders) {
     it(`rendered by ${kubectl}: the scheduler may read nodes and list every namespace's pods, and nothing more cluster-wide`, () => {

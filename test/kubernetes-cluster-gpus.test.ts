@@ -4,27 +4,49 @@
 // not Ready or removed node drains its GPUs with that reason, a node that joins adds its GPUs. Then
 // a whole gpuq whose GPUs are a cluster's: a fold waits while another team's pod holds the GPU and
 // runs there once it is free; a cordoned node drains; the next fold runs on a node that joined.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterGpusConfig } from '@gpuq/shared';
 import { pino } from 'pino';
 import { createLogger } from '@gpuq/runtime';
-import { KubeApiStandIn, waitFor } from '@gpuq/testkit';
+import { KubeApiStandIn, waitFor, type StandInNode } from '@gpuq/testkit';
 import { VramLedger } from '../apps/scheduler/src/core/ledger.js';
 import { ClusterGpus } from '../apps/scheduler/src/gpus/cluster/cluster-gpus.js';
 import { GpuHealth } from '../apps/scheduler/src/gpus/gpu-health.js';
 import { jobName } from '../apps/scheduler/src/executors/kubernetes/job-manifest.js';
-import { renderBoltzStrings } from './fakes/boltz/boltz-strings.js';
+import { foldExecutor, startFoldCluster } from './helpers/kube-fold.js';
 import { Stack } from './helpers/stack.js';
 
 const log = createLogger('kubernetes-cluster-gpus-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-const BOLTZ = join(dirname(fileURLToPath(import.meta.url)), 'fakes', 'boltz', 'boltz');
-const IMAGE = 'gpuq-test/boltz2:k8s';
-const NS = 'gpuq-jobs';
+
+/** A small fold, as a submit's body. */
+const FOLD = { kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } };
+
+/** A gpuq (API, scheduler, Redis) whose GPUs are the stand-in cluster's `nodes`; its folds run there as Jobs. */
+async function startOnCluster(boxId: string, nodes: StandInNode[], executor: Record<string, unknown> = {}) {
+  const root = mkdtempSync(join(tmpdir(), `gpuq-${boxId}-`));
+  const standIn = await startFoldCluster(root, nodes);
+  let stack: Stack | undefined;
+  const stop = async () => {
+    await stack?.stop();
+    await standIn.close();
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    stack = await Stack.start({
+      cluster: { kubeconfig: standIn.kubeconfig, pollIntervalMs: 200 },
+      scheduler: { boxId },
+      kinds: { fold: { backoffMs: 100, executor: foldExecutor(standIn, root, executor).settings } },
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { standIn, stack, stop };
+}
 
 describe("the cluster's GPUs, read and followed", () => {
   let standIn: KubeApiStandIn;
@@ -46,12 +68,11 @@ describe("the cluster's GPUs, read and followed", () => {
     await standIn?.close();
   });
 
-  const read = () => ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, pollIntervalMs: 50 }), log);
+  const read = (logger = log) => ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, pollIntervalMs: 50 }), logger);
 
   /** The cluster followed into a ledger of its GPUs, as the scheduler does; `onLog` hears what it logs. */
   const follow = async (boxId = 'box-a', onLog?: (line: { msg?: string; problem?: string }) => void) => {
-    const logger = onLog ? pino({ level: 'info' }, { write: (text: string) => onLog(JSON.parse(text) as { msg?: string }) }) : log;
-    const cluster = await ClusterGpus.read(ClusterGpusConfig.parse({ kubeconfig: standIn.kubeconfig, pollIntervalMs: 50 }), logger);
+    const cluster = await read(onLog ? pino({ level: 'info' }, { write: (text: string) => onLog(JSON.parse(text) as { msg?: string }) }) : log);
     const ledger = new VramLedger(cluster.specs());
     const health = new GpuHealth(ledger, 3, 60_000, () => undefined);
     const isOurs = (pod: V1Pod) => pod.metadata?.labels?.['gpuq.box'] === boxId;
@@ -149,33 +170,14 @@ describe("the cluster's GPUs, read and followed", () => {
 
 describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no gpuNodes)', () => {
   let standIn: KubeApiStandIn;
-  let root: string;
   let stack: Stack;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'gpuq-k8s-cluster-'));
-    const stringsFile = join(root, 'strings.sh');
-    writeFileSync(stringsFile, renderBoltzStrings());
-    standIn = await KubeApiStandIn.start({
-      nodes: [{ name: 'l4-node', gpus: [{ uuid: 'GPU-fake-24576-7', memoryMb: 24_576 }], product: 'NVIDIA-L4' }],
-      images: { [IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } } },
-    });
-    const jobsDir = mkdtempSync(join(root, 'jobs-'));
-    stack = await Stack.start({
-      cluster: { kubeconfig: standIn.kubeconfig, pollIntervalMs: 200 },
-      scheduler: { boxId: 'k8s-box' },
-      kinds: {
-        fold: {
-          backoffMs: 100,
-          executor: { type: 'kubernetes', namespace: NS, image: IMAGE, kubeconfig: standIn.kubeconfig, volume: { hostPath: jobsDir, localDir: jobsDir }, memoryMb: 2_048 },
-        },
-      },
-    });
+    ({ standIn, stack, stop } = await startOnCluster('k8s-box', [{ name: 'l4-node', gpus: [{ uuid: 'GPU-fake-24576-7', memoryMb: 24_576 }], product: 'NVIDIA-L4' }]));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await standIn?.close();
-    rmSync(root, { recursive: true, force: true });
+    await stop?.();
   });
 
   it("shows the cluster's GPU; a fold waits while another team's pod holds it, then runs there as a Job on its node", async () => {
@@ -184,7 +186,7 @@ describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no g
 
     standIn.cluster.runPod('team-b', 'train-1', 'l4-node', { gpus: 1 });
     await waitFor(async () => ((await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-gpu0')?.notOursMb === 24_576) || undefined, { what: "the other team's pod to count as not ours" });
-    const submitted = await stack.submit({ kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } });
+    const submitted = await stack.submit(FOLD);
     const waiting = await waitFor(async () => {
       const view = await stack.job(submitted.id);
       return view.pendingReason ? view : undefined;
@@ -206,7 +208,7 @@ describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no g
     await waitFor(async () => ((await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-gpu0')?.drainedReason === 'node l4-node is cordoned') || undefined, { what: 'the cordoned node’s GPU to drain' });
     standIn.cluster.addNode({ name: 'l4-node-2', gpus: [{ uuid: 'GPU-fake-24576-8', memoryMb: 24_576 }], product: 'NVIDIA-L4' });
     await waitFor(async () => (await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-2-gpu0'), { what: "the new node's GPU in the inventory" });
-    const submitted = await stack.submit({ kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } });
+    const submitted = await stack.submit(FOLD);
     const done = await stack.waitForJob(submitted.id, undefined, 30_000);
     expect(done.status, stack.logs()).toBe('succeeded');
     expect(done.placement).toMatchObject({ gpu: 'l4-node-2-gpu0' });
@@ -217,33 +219,14 @@ describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no g
 
 describe('a gpuq on a cluster with HAMi: GPUs by UUID from its annotation, shared by VRAM', () => {
   let standIn: KubeApiStandIn;
-  let root: string;
   let stack: Stack;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'gpuq-k8s-hami-'));
-    const stringsFile = join(root, 'strings.sh');
-    writeFileSync(stringsFile, renderBoltzStrings());
-    standIn = await KubeApiStandIn.start({
-      nodes: [{ name: 'h100-node', gpuLabels: 'hami', hamiSplit: 4, gpus: [{ uuid: 'GPU-fake-81920-5', memoryMb: 81_920 }] }],
-      images: { [IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } } },
-    });
-    const jobsDir = mkdtempSync(join(root, 'jobs-'));
-    stack = await Stack.start({
-      cluster: { kubeconfig: standIn.kubeconfig, pollIntervalMs: 200 },
-      scheduler: { boxId: 'hami-box' },
-      kinds: {
-        fold: {
-          backoffMs: 100,
-          executor: { type: 'kubernetes', namespace: NS, image: IMAGE, kubeconfig: standIn.kubeconfig, volume: { hostPath: jobsDir, localDir: jobsDir }, gpuSharing: 'hami', memoryMb: 2_048 },
-        },
-      },
-    });
+    ({ standIn, stack, stop } = await startOnCluster('hami-box', [{ name: 'h100-node', gpuLabels: 'hami', hamiSplit: 4, gpus: [{ uuid: 'GPU-fake-81920-5', memoryMb: 81_920 }] }], { gpuSharing: 'hami' }));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await standIn?.close();
-    rmSync(root, { recursive: true, force: true });
+    await stop?.();
   });
 
   it("counts another team's HAMi slice as not ours, and runs a fold beside it on the GPU named by its UUID", async () => {
@@ -251,7 +234,7 @@ describe('a gpuq on a cluster with HAMi: GPUs by UUID from its annotation, share
     const gpu = await waitFor(async () => (await stack.inventory())?.gpus.find((g) => g.id === 'h100-node-gpu0' && g.notOursMb === 70_000), { what: "the other team's slice to count as not ours" });
     expect(gpu).toMatchObject({ uuid: 'GPU-fake-81920-5', totalMb: 81_920 });
 
-    const submitted = await stack.submit({ kind: 'fold', input: { sequences: [{ protein: { id: 'A', sequence: 'MVTPEGNVSLVDESLLVGKL', msa: 'empty' } }], options: { samplingSteps: 10 } } });
+    const submitted = await stack.submit(FOLD);
     const done = await stack.waitForJob(submitted.id, undefined, 30_000);
     expect(done.status, stack.logs()).toBe('succeeded');
     const pod = [...standIn.cluster.logs.keys()].find((p) => p.startsWith(`${jobName(submitted.id, 1)}-`))!;

@@ -4,28 +4,24 @@
 // the failure states of real pods (image pull, OOMKilled, exit 65, the deadline, eviction,
 // unschedulable). Then a whole gpuq (API, scheduler, Redis) running fold jobs through it, and the
 // same scenarios against a real cluster when KUBECONFIG names one.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keys, KubernetesExecutorConfig } from '@gpuq/shared';
 import { createLogger } from '@gpuq/runtime';
-import { KubeApiStandIn, waitFor } from '@gpuq/testkit';
+import { waitFor, type KubeApiStandIn } from '@gpuq/testkit';
 import { HandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest } from '../apps/scheduler/src/executors/executor.js';
 import { KubernetesExecutor } from '../apps/scheduler/src/executors/kubernetes/kubernetes-executor.js';
 import { jobManifest, jobName } from '../apps/scheduler/src/executors/kubernetes/job-manifest.js';
 import { foldContainer } from '../apps/scheduler/src/kinds/fold/fold-container.js';
-import { renderBoltzStrings } from './fakes/boltz/boltz-strings.js';
+import { foldExecutor, FOLD_NAMESPACE as NS, startFoldCluster } from './helpers/kube-fold.js';
 import { Stack } from './helpers/stack.js';
 
 const log = createLogger('kubernetes-executor-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-const BOLTZ = join(dirname(fileURLToPath(import.meta.url)), 'fakes', 'boltz', 'boltz');
-const IMAGE = 'gpuq-test/boltz2:k8s';
 /** An image whose container runs until the test ends it, for states only a kubelet makes (OOMKilled, eviction). */
 const HELD_IMAGE = 'gpuq-test/held:1';
-const NS = 'gpuq-jobs';
 
 const NODES = [
   { name: 'gpu-node-a', gpus: [{ uuid: 'GPU-fake-24576-0', memoryMb: 24_576 }, { uuid: 'GPU-fake-24576-1', memoryMb: 24_576 }] },
@@ -36,6 +32,7 @@ const GPUS: Record<string, { uuid: string; totalMb: number; node: string }> = {
   gpu1: { uuid: 'GPU-fake-24576-1', totalMb: 24_576, node: 'gpu-node-a' },
   gpu2: { uuid: 'GPU-fake-81920-2', totalMb: 81_920, node: 'gpu-node-b' },
 };
+const GPU_NODES = Object.fromEntries(Object.entries(GPUS).map(([id, g]) => [id, g.node]));
 
 const residues = (n: number) => 'ACDEFGHIKLMNPQRSTVWY'.repeat(Math.ceil(n / 20)).slice(0, n);
 const foldInput = (n = 40, options: Record<string, unknown> = {}) => ({ sequences: [{ protein: { id: 'A', sequence: residues(n), msa: 'empty' } }], options: { samplingSteps: 10, ...options } });
@@ -62,17 +59,11 @@ function recorder(): Recorded {
 describe('the kubernetes executor against the API stand-in', () => {
   let standIn: KubeApiStandIn;
   let root: string;
-  let stringsFile: string;
   const executors: KubernetesExecutor[] = [];
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'gpuq-k8s-'));
-    stringsFile = join(root, 'strings.sh');
-    writeFileSync(stringsFile, renderBoltzStrings());
-    standIn = await KubeApiStandIn.start({
-      nodes: NODES,
-      images: { [IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } }, [HELD_IMAGE]: {} },
-    });
+    standIn = await startFoldCluster(root, NODES, { [HELD_IMAGE]: {} });
   });
   afterEach(async () => {
     await Promise.all(executors.splice(0).map((e) => e.close()));
@@ -84,18 +75,9 @@ describe('the kubernetes executor against the API stand-in', () => {
 
   const setUp = (overrides: Record<string, unknown> = {}) => {
     const boxId = `box-${Math.random().toString(36).slice(2, 8)}`;
-    const jobsDir = mkdtempSync(join(root, 'jobs-'));
+    const { jobsDir, settings } = foldExecutor(standIn, root, { gpuNodes: GPU_NODES, ...overrides });
     const artifactsDir = mkdtempSync(join(root, 'artifacts-'));
-    const config = KubernetesExecutorConfig.parse({
-      type: 'kubernetes',
-      namespace: NS,
-      image: IMAGE,
-      kubeconfig: standIn.kubeconfig,
-      volume: { hostPath: jobsDir, localDir: jobsDir },
-      gpuNodes: Object.fromEntries(Object.entries(GPUS).map(([id, g]) => [id, g.node])),
-      memoryMb: 2_048,
-      ...overrides,
-    });
+    const config = KubernetesExecutorConfig.parse(settings);
     const make = () => {
       const executor = new KubernetesExecutor(config, foldContainer, artifactsDir, boxId, log);
       executors.push(executor);
@@ -410,23 +392,13 @@ describe('fold jobs through gpuq (API, scheduler, Redis) on the API stand-in', (
   let stack: Stack;
 
   const start = async () => {
-    const jobsDir = mkdtempSync(join(root, 'jobs-'));
     return Stack.start({
       gpus: Object.entries(GPUS).map(([id, g]) => ({ id, vramMb: g.totalMb, uuid: g.uuid })),
       scheduler: { boxId: `k8s-${Math.random().toString(36).slice(2, 8)}`, leaseTtlMs: 1_500, lockDurationMs: 4_000 },
       kinds: {
         fold: {
           backoffMs: 100,
-          executor: {
-            type: 'kubernetes',
-            namespace: NS,
-            image: IMAGE,
-            kubeconfig: standIn.kubeconfig,
-            volume: { hostPath: jobsDir, localDir: jobsDir },
-            gpuNodes: Object.fromEntries(Object.entries(GPUS).map(([id, g]) => [id, g.node])),
-            gpuSharing: 'hami',
-            memoryMb: 2_048,
-          },
+          executor: foldExecutor(standIn, root, { gpuNodes: GPU_NODES, gpuSharing: 'hami' }).settings,
         },
       },
     });
@@ -434,9 +406,7 @@ describe('fold jobs through gpuq (API, scheduler, Redis) on the API stand-in', (
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'gpuq-k8s-stack-'));
-    const stringsFile = join(root, 'strings.sh');
-    writeFileSync(stringsFile, renderBoltzStrings());
-    standIn = await KubeApiStandIn.start({ nodes: NODES, images: { [IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } } } });
+    standIn = await startFoldCluster(root, NODES);
   });
   afterAll(async () => {
     await stack?.stop();

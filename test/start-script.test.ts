@@ -8,15 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@gpuq/testkit';
 import type { JobView } from '@gpuq/shared';
+import { CONTRACTS_LP } from './fixtures/problems.js';
 import { freeStartPorts, NpmStart, type StartPorts } from './helpers/npm-start.js';
 
-const LP = {
-  csr_constraint_matrix: { offsets: [0, 2, 4], indices: [0, 1, 0, 1], values: [3.0, 4.0, 2.7, 10.1] },
-  constraint_bounds: { upper_bounds: [5.4, 4.9], lower_bounds: ['ninf', 'ninf'] },
-  objective_data: { coefficients: [-0.2, 0.1], scalability_factor: 1.0, offset: 0.0 },
-  variable_bounds: { upper_bounds: ['inf', 'inf'], lower_bounds: [0.0, 0.0] },
-  maximize: false,
-};
 
 /** The JSON log lines of one app in npm start's output. */
 const logsOf = (stdout: string, app: string) =>
@@ -56,7 +50,7 @@ describe('npm start with every port moved', () => {
     expect(config).toContain(`url: "http://127.0.0.1:${ports.MODEL_PORT}"`);
     expect(logsOf(gpuq.stdout, 'solver-cpu').find((l) => l.msg === 'solver-cpu ready')?.port).toBe(Number(ports.SOLVER_PORT));
 
-    const submitted = await fetch(`${api}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'solve', input: LP }) });
+    const submitted = await fetch(`${api}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'solve', input: CONTRACTS_LP }) });
     expect(submitted.status).toBe(202);
     const { id } = (await submitted.json()) as JobView;
     const done = await waitFor(
