@@ -341,7 +341,8 @@ describe.skipIf(!hasChromium)(`the status page in a browser${hasChromium ? '' : 
     expect(await jobFact('cost')).toMatch(/^\$\d+\.\d{6} · \d+\.\d GPU s · 0\.0 CPU s$/);
     // Its events: the view as the stream first sent it.
     await page.locator('#job-events li[data-event="job"][data-status="running"]').first().waitFor();
-    expect(await text('#job-events li[data-event="job"]')).toContain('running · attempt 1 of');
+    // The first: the stream sends the view again when it changes (its cost grows while it runs).
+    expect(await page.locator('#job-events li[data-event="job"]').first().textContent()).toContain('running · attempt 1 of');
     // Where it runs: the one attempt there is.
     const attempt = page.locator('#job-attempts tr[data-attempt="1"]');
     expect([await attempt.locator('[data-column="where"]').textContent(), await attempt.locator('[data-column="outcome"]').textContent()]).toEqual(['box box-1 · gpu0 (19.5 GiB)', 'running']);
