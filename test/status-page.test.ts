@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runInNewContext } from 'node:vm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -369,6 +370,20 @@ describe.skipIf(!hasChromium)(`the status page in a browser${hasChromium ? '' : 
     await page.locator('#cancel-dialog').waitFor({ state: 'hidden' });
     expect((await jobAsAdmin(running.id)).cancelRequestedAt).toBeNull();
 
+    // A read of the attempts taken while the job still runs (the page reads them again on each view:
+    // its cost grows) is answered late, after those that follow the cancel: it must not paint the
+    // ended attempt as running again.
+    let attemptReads = 0;
+    let isStaleReadAnswered = false;
+    await page.route(`**/v1/jobs/${running.id}/attempts`, async (route) => {
+      const response = await route.fetch();
+      if (++attemptReads === 1) {
+        await sleep(4_000);
+        isStaleReadAnswered = true;
+      }
+      await route.fulfill({ response });
+    });
+    await waitFor(async () => attemptReads >= 1, { what: 'a read of the attempts while the job runs' });
     await page.locator('#job-cancel').click();
     await page.locator('#cancel-confirm').click();
     running = await waitForJob(running.id, (v) => v.status === 'cancelled', 'the job cancelled from its page');
@@ -377,8 +392,13 @@ describe.skipIf(!hasChromium)(`the status page in a browser${hasChromium ? '' : 
     expect(await text('#job-status')).toBe('cancelled');
     expect(await jobFact('error')).toMatch(/^cancelled: /);
     expect(await page.locator('#job-cancel').isHidden()).toBe(true);
-    expect(await text('#job-attempts tr[data-attempt="1"] [data-column="outcome"]')).toBe('cancelled');
+    // The placement history is read again after each view: it follows the view that ended the job.
+    await waitFor(async () => (await text('#job-attempts tr[data-attempt="1"] [data-column="outcome"]')) === 'cancelled', { what: 'the attempt shown cancelled' });
     await waitFor(async () => (await text('#job-log-state')) === 'The whole log (the job has ended).', { what: 'the log to be read to its end' });
+    await waitFor(async () => isStaleReadAnswered, { what: 'the late read answered' });
+    await sleep(200);
+    expect(await text('#job-attempts tr[data-attempt="1"] [data-column="outcome"]')).toBe('cancelled');
+    await page.unroute(`**/v1/jobs/${running.id}/attempts`);
     await screenshot('job-page-cancelled');
     await page.locator('#job-back').click();
     await page.locator('#dashboard').waitFor({ state: 'visible' });

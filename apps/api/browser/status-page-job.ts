@@ -17,6 +17,8 @@ interface JobPageState {
   view: JobView | null;
   /** Attempts by number: those that ended as the scheduler recorded them, and the one running now. */
   attempts: Map<number, AttemptRow>;
+  /** Reads of the attempts asked, and the latest one shown: an older answer that comes late is dropped. */
+  attemptReads: { asked: number; shown: number };
   isEnded: boolean;
 }
 
@@ -36,7 +38,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 function openJobPage(id: string) {
   closeJobPage();
-  const state: JobPageState = { id, aborter: new AbortController(), view: null, attempts: new Map(), isEnded: false };
+  const state: JobPageState = { id, aborter: new AbortController(), view: null, attempts: new Map(), attemptReads: { asked: 0, shown: 0 }, isEnded: false };
   jobPage = state;
   byId('job-title').textContent = 'Job ' + id;
   byId('job-status').textContent = '';
@@ -130,12 +132,16 @@ async function recordedAttempts(id: string, signal: AbortSignal): Promise<import
 
 /**
  * The attempts that ended, as the scheduler recorded each (where it ran, how it ended), and the one
- * running now from the view; read again on each change of the view.
+ * running now from the view; read again on each change of the view. The reads can answer out of
+ * order (one per change, on separate connections): one asked before the last shown is dropped, so a
+ * late answer from while the job ran never paints an ended attempt as running again.
  */
 function noteAttempt(state: JobPageState, view: JobView) {
+  const read = ++state.attemptReads.asked;
   void recordedAttempts(state.id, state.aborter.signal)
     .then((recorded) => {
-      if (jobPage !== state) return;
+      if (jobPage !== state || read < state.attemptReads.shown) return;
+      state.attemptReads.shown = read;
       state.attempts.clear();
       for (const a of recorded) {
         const where = whereOf(a.server !== null ? { gpu: a.gpu, vramMb: 0, server: a.server, ...(a.box !== null ? { box: a.box } : {}) } : a.gpu !== null ? { gpu: a.gpu, vramMb: a.vramMb ?? 0, ...(a.box !== null ? { box: a.box } : {}) } : null);
