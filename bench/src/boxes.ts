@@ -8,7 +8,7 @@ import { KINDS, queueName } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
 import { CleanupScope } from './cleanup.js';
-import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
+import { benchRedis, bullOptions, ignoreErrors, redisCpuS } from './connections.js';
 import { startScheduler } from './consumer-process.js';
 import { gpusOf, writeBenchConfig } from './gpuq-config.js';
 import { epochMs, markdownTable, round, sleep } from './measure.js';
@@ -40,12 +40,6 @@ export interface BoxesResults {
   gpus: number;
   limitS: number;
   runs: BoxesRun[];
-}
-
-async function redisCpuS(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 async function drainWithBoxes(redisUrl: string, redis: Redis, options: BoxesOptions, boxes: number): Promise<BoxesRun> {

@@ -11,6 +11,8 @@ export interface ChildStats {
   firstStartMs: number | null;
   lastStartMs: number | null;
   heapUsedBytes: number;
+  /** The process's CPU time so far (user + system), µs. */
+  cpuUs: number;
 }
 
 export type ChildMessage = { type: 'ready' } | { type: 'started'; jobId: string; atMs: number } | ({ type: 'stats' } & ChildStats);

@@ -12,12 +12,13 @@ export interface ChildReporter {
 export function childReporter(): ChildReporter {
   const send = (message: ChildMessage) => void process.send?.(message);
   const reportsEach = process.env.BENCH_REPORT_STARTS !== 'counts';
-  const stats: ChildStats = { started: 0, firstStartMs: null, lastStartMs: null, heapUsedBytes: 0 };
+  const stats: ChildStats = { started: 0, firstStartMs: null, lastStartMs: null, heapUsedBytes: 0, cpuUs: 0 };
   process.on('message', (message: ParentMessage) => {
     if (message.type !== 'report') return;
     // Forked with --expose-gc.
     if (message.collectGarbage) (globalThis as { gc?: () => void }).gc?.();
-    send({ type: 'stats', ...stats, heapUsedBytes: process.memoryUsage().heapUsed });
+    const cpu = process.cpuUsage();
+    send({ type: 'stats', ...stats, heapUsedBytes: process.memoryUsage().heapUsed, cpuUs: cpu.user + cpu.system });
   });
   return {
     onStart(jobId, atMs) {

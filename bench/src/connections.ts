@@ -19,3 +19,10 @@ export function ignoreErrors<T extends { on(event: 'error', listener: (err: Erro
   emitter.on('error', () => undefined);
   return emitter;
 }
+
+/** Redis's own CPU time so far (INFO cpu: user + system), seconds. */
+export async function redisCpuS(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}

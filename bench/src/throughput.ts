@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { bullmqKey, KINDS, queueName, type GpuqConfig } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
 import { CleanupScope } from './cleanup.js';
-import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
+import { benchRedis, bullOptions, ignoreErrors, redisCpuS } from './connections.js';
 import { startBullmqWorker, startScheduler, type ConsumerProcess } from './consumer-process.js';
 import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
 import { mainThreadProfile, type AreaTime } from './cpu-profile.js';
@@ -37,6 +37,11 @@ export interface DrainRun {
   /** From the first dispatch to the last completion (or to the limit). */
   completedPerS: number;
   seconds: number;
+  /**
+   * CPU time per job completed while the bench watched the drain (µs): the consumer process's own,
+   * and Redis's (INFO cpu). Where the drain's time goes, beside the rate: both share the machine's cores.
+   */
+  cpuUsPerJob: { consumer: number; redis: number };
 }
 
 export interface MemorySample {
@@ -122,6 +127,7 @@ async function drainWith(consumer: ConsumerProcess, redis: Redis, queues: readon
   const samples: MemorySample[] = [];
   let completed = { count: 0, lastFinishedMs: 0 };
   let lastSampleMs = 0;
+  const first = { ...(await completedOf(redis, queues)), consumerCpuUs: (await consumer.stats()).cpuUs, redisCpuS: await redisCpuS(redis) };
   for (;;) {
     completed = await completedOf(redis, queues);
     const now = epochMs();
@@ -135,6 +141,8 @@ async function drainWith(consumer: ConsumerProcess, redis: Redis, queues: readon
   }
   const endMs = epochMs();
   const end = await consumer.stats();
+  const endRedisCpuS = await redisCpuS(redis);
+  const watched = Math.max(1, completed.count - first.count);
   const endRssBytes = consumer.rssBytes() ?? null;
   const retained = await consumer.stats(true);
   await consumer.stop();
@@ -150,6 +158,7 @@ async function drainWith(consumer: ConsumerProcess, redis: Redis, queues: readon
     dispatchedPerS: perS(end.started, isDrained ? (end.lastStartMs ?? endMs) : endMs),
     completedPerS: perS(completed.count, isDrained ? completed.lastFinishedMs : endMs),
     seconds: round(((isDrained ? completed.lastFinishedMs : endMs) - from) / 1000),
+    cpuUsPerJob: { consumer: Math.round((end.cpuUs - first.consumerCpuUs) / watched), redis: Math.round(((endRedisCpuS - first.redisCpuS) * 1e6) / watched) },
     memory: {
       peakRssBytes: rss.length > 0 ? Math.max(...rss) : null,
       endRssBytes,
@@ -199,6 +208,9 @@ function profileOf(dir: string, pid: number, completed: number): ProfileResult {
   return mainThreadProfile(dir, pid, completed, 'the scheduler');
 }
 
+const cpu = ({ cpuUsPerJob: c }: DrainRun) => `${c.consumer} + ${c.redis} = ${c.consumer + c.redis}`;
+const cpuRatio = (gpuq: DrainRun, bullmq: DrainRun, part: 'consumer' | 'redis') => (bullmq.cpuUsPerJob[part] > 0 ? round(gpuq.cpuUsPerJob[part] / bullmq.cpuUsPerJob[part], 2) : 'n/a');
+const capPerS = ({ cpuUsPerJob: c }: DrainRun) => (c.redis > 0 ? Math.round(1e6 / c.redis) : 'n/a');
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${Math.round(bytes / 2 ** 20)}`);
 
 export function throughputTable(results: ThroughputResults): string[] {
@@ -208,15 +220,16 @@ export function throughputTable(results: ThroughputResults): string[] {
   const heap = ({ memory: m }: { memory: ConsumerMemory }) => `${mib(m.peakHeapBytes)} / ${mib(m.endHeapBytes)} / ${mib(m.endRetainedHeapBytes)}`;
   return [
     ...markdownTable(
-      ['consumer process', 'dispatched/s', 'completed/s', 'completed', 'RSS MiB peak / end', 'heap MiB peak / end / after GC'],
-      ['l', 'r', 'r', 'l', 'r', 'r'],
+      ['consumer process', 'dispatched/s', 'completed/s', 'completed', 'CPU µs per job: process + Redis', 'RSS MiB peak / end', 'heap MiB peak / end / after GC'],
+      ['l', 'r', 'r', 'l', 'r', 'r', 'r'],
       [
-        [`gpuq scheduler, ${results.gpus} GPUs, no-op executor`, gpuq.dispatchedPerS, gpuq.completedPerS, drained(gpuq), memory(gpuq), heap(gpuq)],
-        [`BullMQ Worker, concurrency ${bullmq.concurrency}, empty processor`, bullmq.dispatchedPerS, bullmq.completedPerS, drained(bullmq), memory(bullmq), heap(bullmq)],
+        [`gpuq scheduler, ${results.gpus} GPUs, no-op executor`, gpuq.dispatchedPerS, gpuq.completedPerS, drained(gpuq), cpu(gpuq), memory(gpuq), heap(gpuq)],
+        [`BullMQ Worker, concurrency ${bullmq.concurrency}, empty processor`, bullmq.dispatchedPerS, bullmq.completedPerS, drained(bullmq), cpu(bullmq), memory(bullmq), heap(bullmq)],
       ],
     ),
     '',
     `gpuq / BullMQ: ${results.ratio} (completed per second). Backlog preloaded at ${results.preloadPerS} jobs/s.`,
+    `CPU per job, gpuq / BullMQ: ${cpuRatio(gpuq, bullmq, 'consumer')}× in the consumer process, ${cpuRatio(gpuq, bullmq, 'redis')}× in Redis (single-threaded: its CPU per job caps the drain at 1 s ÷ that, ${capPerS(gpuq)} jobs/s for gpuq, ${capPerS(bullmq)} for BullMQ).`,
     ...(results.profile ? profileLines(results.profile, results.gpuq.completed) : []),
   ];
 }

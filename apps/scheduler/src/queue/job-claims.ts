@@ -56,6 +56,7 @@ return {nextDelayed[2] or false, head}
 // take it as BullMQ's moveToActive does (out of the queue, into active, locked, attempt counted,
 // 'active' event) and return its hash, with what the scheduler reads before it holds the job: its
 // run record, whether a cancel was asked for, and its input kept apart. Otherwise nothing for it.
+// The wait list is searched from its right end, where its head is: a long list is not walked.
 const CLAIM = new RedisScript(`
 local prefix, now, lockMs, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local runKey, cancelKey, inputKey = ARGV[5], ARGV[6], ARGV[7]
@@ -63,7 +64,7 @@ local claimed = {}
 for i = 8, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local taken = redis.call('ZREM', KEYS[2], id)
-  if taken == 0 then taken = redis.call('LREM', KEYS[1], 1, id) end
+  if taken == 0 then taken = redis.call('LREM', KEYS[1], -1, id) end
   if taken > 0 then
     redis.call('LPUSH', KEYS[3], id)
     redis.call('SET', prefix .. id .. ':lock', token, 'PX', lockMs)

@@ -24,11 +24,12 @@ return redis.call('APPEND', KEYS[1], text)
 const APPEND_CAPPED_SCRIPT = new RedisScript(APPEND_CAPPED);
 
 // With the end's fenced write: an attempt that started goes into the job's history (KEYS[3], an
-// AttemptRecord as JSON per entry) from the run record's fields, ending at ARGV[3] with the error
-// ARGV[4] (JSON or null), kept ARGV[5] seconds. Not when the last entry has its start: an attempt
-// that ended before it ran finds the run record's start of the one before.
+// AttemptRecord as JSON per entry) from the run record's fields (the write's read-back, ENDED_READ),
+// ending at ARGV[3] with the error ARGV[4] (JSON or null), kept ARGV[5] seconds. Not when the last
+// entry has its start: an attempt that ended before it ran finds the run record's start of the one before.
+const ENDED_READ = ['gpuSeconds', 'cpuSeconds', 'attempt', 'startedAt', 'box', 'gpu', 'vramMb', 'server'];
 const ENDED_WITH_HISTORY = fencedScript(`
-local f = redis.call('HMGET', KEYS[2], 'attempt', 'startedAt', 'box', 'gpu', 'vramMb', 'server')
+local f = {read[3], read[4], read[5], read[6], read[7], read[8]}
 if f[2] then
   local last = redis.call('LINDEX', KEYS[3], -1)
   local ok, entry = false, nil
@@ -154,8 +155,9 @@ export class RunRecords {
       ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
-      read: ['gpuSeconds', 'cpuSeconds'],
-      publish: keys.jobEvents(jobId),
+      read: ENDED_READ,
+      // Not announced here: BullMQ records the end next, and the queue announces it once it did
+      // (kind-queue.ts), when the job's view reads the end whole.
     };
     // The attempt's history (where it ran and how it ended) in the same round trip.
     const history = { script: ENDED_WITH_HISTORY, keys: [keys.jobAttempts(jobId)], args: [rest.finishedAt, JSON.stringify(rest.error ?? null), FINISHED_JOB_RETENTION_S] };
