@@ -1,9 +1,10 @@
 // A Kubernetes cluster's GPU nodes as the box's GPUs, against the API stand-in (packages/testkit,
 // real HTTP, the real @kubernetes/client-node): the inventory read from GPU feature discovery's
-// labels and HAMi's annotation, then followed — other teams' pods count as "not ours", a cordoned,
-// not Ready or removed node drains its GPUs with that reason, a node that joins adds its GPUs. Then
-// a whole gpuq whose GPUs are a cluster's: a fold waits while another team's pod holds the GPU and
-// runs there once it is free; a cordoned node drains; the next fold runs on a node that joined.
+// labels and HAMi's annotation, then followed — other teams' pods count as "not ours", a cordoned
+// or not Ready node drains its GPUs with that reason, a node that joins adds its GPUs, one that
+// leaves takes them out once no job of ours holds one. Then a whole gpuq whose GPUs are a cluster's:
+// a fold waits while another team's pod holds the GPU and runs there once it is free; a cordoned
+// node drains; the next fold runs on a node that joined; a node removed leaves the inventory.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,7 +116,7 @@ describe("the cluster's GPUs, read and followed", () => {
     await waitFor(() => ledger.capacities().every((g) => g.notOursMb === 0) || undefined, { what: 'their memory to be free again' });
   });
 
-  it('drains the GPUs of a cordoned, not Ready or removed node with that reason, and opens them again', async () => {
+  it('drains the GPUs of a cordoned or not Ready node with that reason, and opens them again', async () => {
     const { ledger } = await follow();
     const reasonOf = (id: string) => ledger.capacity(id)!.drainedReason;
     standIn.cluster.cordon('gfd-node');
@@ -129,9 +130,34 @@ describe("the cluster's GPUs, read and followed", () => {
     await waitFor(() => reasonOf('hami-node-gpu0') === 'node hami-node is not Ready (NodeStatusUnknown: Kubelet stopped posting node status.)' || undefined, { what: 'the node that is not Ready to drain' });
     standIn.cluster.setReady('hami-node', true);
     await waitFor(() => reasonOf('hami-node-gpu0') === undefined || undefined, { what: 'the Ready node to open' });
+  });
 
-    standIn.cluster.removeNode('gfd-node');
-    await waitFor(() => reasonOf('gfd-node-gpu0') === 'node gfd-node is gone from the cluster, or no longer matches nodeSelector nvidia.com/gpu.present=true' || undefined, { what: 'the removed node to drain' });
+  it('takes the GPUs of a node that left out of the inventory once no job of ours holds one (drained until then), and back when it returns', async () => {
+    const lines: Array<{ msg?: string }> = [];
+    const { ledger, cluster } = await follow('box-a', (line) => lines.push(line));
+    standIn.cluster.addNode({ name: 'spot-node', gpus: [{ uuid: 'GPU-fake-24576-3', memoryMb: 24_576 }, { uuid: 'GPU-fake-24576-4', memoryMb: 24_576 }], product: 'NVIDIA-L4' });
+    await waitFor(() => ledger.capacity('spot-node-gpu1'), { what: "the node's GPUs in the ledger" });
+    // A job of ours holds one of its GPUs when the node goes (a spot instance reclaimed, a scale-down).
+    ledger.reserve('running-there', 'spot-node-gpu0', 10_000, Date.now() + 60_000);
+    standIn.cluster.removeNode('spot-node');
+    const gone = 'node spot-node is gone from the cluster, or no longer matches nodeSelector nvidia.com/gpu.present=true';
+    await waitFor(() => ledger.capacity('spot-node-gpu1')?.drainedReason === gone || undefined, { what: 'the node that left to drain while its job runs' });
+    expect(ledger.capacity('spot-node-gpu0')?.drainedReason).toBe(gone);
+    expect(cluster.nodes().get('spot-node-gpu0')).toBe('spot-node');
+
+    // Its job ends (its pod went with the node): the node's GPUs leave the inventory, said once.
+    ledger.release('running-there');
+    await waitFor(() => (ledger.capacity('spot-node-gpu0') === undefined && ledger.capacity('spot-node-gpu1') === undefined) || undefined, { what: "the node's GPUs to leave the ledger" });
+    expect(cluster.nodes().has('spot-node-gpu0')).toBe(false);
+    expect(ledger.capacities().map((c) => c.id)).not.toContain('spot-node-gpu1');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // several polls
+    expect(lines.filter((l) => l.msg?.startsWith('node spot-node left the cluster'))).toHaveLength(1);
+
+    // The node joins again (the same name): scheduled again, open.
+    standIn.cluster.addNode({ name: 'spot-node', gpus: [{ uuid: 'GPU-fake-24576-3', memoryMb: 24_576 }], product: 'NVIDIA-L4' });
+    await waitFor(() => ledger.capacity('spot-node-gpu0'), { what: "the returning node's GPU in the ledger" });
+    expect(ledger.capacity('spot-node-gpu0')).toMatchObject({ totalMb: 24_576, drainedReason: undefined, jobs: 0 });
+    expect(cluster.nodes().get('spot-node-gpu0')).toBe('spot-node');
   });
 
   it('keeps the GPUs as last read while the API does not answer, says so once, and follows again when it does', async () => {
@@ -203,7 +229,7 @@ describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no g
     expect(standIn.cluster.placementOf(pod)).toEqual({ node: 'l4-node', gpu: 'GPU-fake-24576-7' });
   });
 
-  it('a node cordoned: its GPU drained with the reason; a node that joins: the next fold runs there', async () => {
+  it('a node cordoned: its GPU drained with the reason; a node that joins: the next fold runs there; a node removed: gone from the inventory', async () => {
     standIn.cluster.cordon('l4-node');
     await waitFor(async () => ((await stack.inventory())?.gpus.find((g) => g.id === 'l4-node-gpu0')?.drainedReason === 'node l4-node is cordoned') || undefined, { what: 'the cordoned node’s GPU to drain' });
     standIn.cluster.addNode({ name: 'l4-node-2', gpus: [{ uuid: 'GPU-fake-24576-8', memoryMb: 24_576 }], product: 'NVIDIA-L4' });
@@ -214,6 +240,19 @@ describe('a gpuq whose GPUs are a cluster’s (config `cluster`, no `gpus`, no g
     expect(done.placement).toMatchObject({ gpu: 'l4-node-2-gpu0' });
     const pod = [...standIn.cluster.logs.keys()].find((p) => p.startsWith(`${jobName(submitted.id, 1)}-`))!;
     expect(standIn.cluster.placementOf(pod)).toEqual({ node: 'l4-node-2', gpu: 'GPU-fake-24576-8' });
+
+    const metricsUrl = (await stack.scheduler.waitForLog((l) => l.msg === 'scheduler starting', 'start')).metrics as string;
+    const seriesOf = async (gpu: string) => (await (await fetch(metricsUrl)).text()).split('\n').filter((line) => line.startsWith('gpuq_gpu_vram_total_bytes{') && line.includes(`gpu="${gpu}"`));
+    expect(await seriesOf('l4-node-gpu0')).toHaveLength(1);
+    standIn.cluster.removeNode('l4-node');
+    const left = await waitFor(async () => {
+      const gpus = (await stack.inventory())?.gpus;
+      return gpus && !gpus.some((g) => g.id === 'l4-node-gpu0') ? gpus : undefined;
+    }, { what: "the removed node's GPU to leave the inventory" });
+    expect(left.map((g) => g.id)).toEqual(['l4-node-2-gpu0']);
+    // Its series leave the scheduler's metrics with it.
+    expect(await seriesOf('l4-node-gpu0')).toEqual([]);
+    expect(await seriesOf('l4-node-2-gpu0')).toHaveLength(1);
   });
 });
 

@@ -15,7 +15,7 @@ export function createSchedulerMetrics() {
   const registry = new Registry();
   let depthSource: QueueDepthSource | undefined;
   let gpuSource: GpuSource | undefined;
-  /** A per-GPU gauge whose value is read from the GPUs on each scrape; absent ones (no reading) are left out. */
+  /** A per-GPU gauge whose value is read from the GPUs on each scrape; absent ones (no reading, or a GPU gone with its node) are left out. */
   const gpuGauge = (name: string, help: string, valueOf: (gpu: ReturnType<GpuSource>[number]) => number | null) =>
     new Gauge({
       name,
@@ -23,6 +23,7 @@ export function createSchedulerMetrics() {
       labelNames: ['gpu'],
       registers: [registry],
       collect() {
+        this.reset();
         for (const gpu of gpuSource?.() ?? []) {
           const value = valueOf(gpu);
           if (value !== null) this.set({ gpu: gpu.id }, value);

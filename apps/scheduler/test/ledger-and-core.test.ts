@@ -30,6 +30,24 @@ describe('VramLedger', () => {
     ledger.adopt({ jobId: 'found', gpu: 'gpu0', vramMb: 4_000, endsBy: 0 });
     expect(ledger.capacities()[0]!.freeMb).toBe(-2_000);
   });
+
+  it('takes a GPU out only once it holds no reservation, and says so to its listeners', () => {
+    const ledger = new VramLedger(gpus([10_000, 20_000]));
+    const told: string[] = [];
+    ledger.onChange((id) => told.push(id));
+    ledger.reserve('a', 'gpu0', 4_000, 0);
+    expect(ledger.removeGpu('gpu0')).toBe(false);
+    expect(ledger.capacity('gpu0')).toMatchObject({ jobs: 1 });
+    ledger.release('a');
+    told.length = 0;
+    expect(ledger.removeGpu('gpu0')).toBe(true);
+    expect(told).toEqual(['gpu0']);
+    expect(ledger.capacity('gpu0')).toBeUndefined();
+    expect(ledger.capacities().map((c) => c.id)).toEqual(['gpu1']);
+    expect(ledger.largestCapacityMb()).toBe(20_000);
+    expect(() => ledger.reserve('b', 'gpu0', 1, 0)).toThrow(/no GPU gpu0/);
+    expect(ledger.removeGpu('gpu0')).toBe(false);
+  });
 });
 
 const job = (id: string, vramMb: number, over: Partial<CoreJob> = {}): CoreJob => ({
@@ -56,6 +74,26 @@ describe('SchedulerCore.plan', () => {
       ['wait', 'low'],
     ]);
     expect(decisions[1]).toMatchObject({ reason: 'needs 6000 MiB; largest free is 4000 MiB on gpu0', ahead: 0 });
+  });
+
+  it('places nothing on a GPU that left the ledger, and what fits elsewhere still goes there', () => {
+    const ledger = new VramLedger(gpus([30_000, 10_000]));
+    const core = new SchedulerCore(ledger, options);
+    core.hold(job('first', 5_000, { submittedAt: 1 }));
+    // Best fit: the smaller GPU; the pass builds the room index.
+    expect(core.plan(10).map((d) => (d.type === 'dispatch' ? d.reservation.gpu : d.type))).toEqual(['gpu1']);
+    core.finish('first');
+    ledger.removeGpu('gpu1');
+    core.hold(job('second', 5_000, { submittedAt: 2 }));
+    core.hold(job('large', 26_000, { submittedAt: 3 }));
+    const decisions = core.plan(20);
+    expect(decisions.map((d) => [d.type, d.job.id, d.type === 'dispatch' ? d.reservation.gpu : undefined])).toEqual([
+      ['dispatch', 'second', 'gpu0'],
+      ['wait', 'large', undefined],
+    ]);
+    // It comes back (its node joined again): placed on again.
+    ledger.addGpu(simulatedGpus([{ id: 'gpu1', vramMb: 40_000 }])[0]!);
+    expect(core.plan(30).map((d) => [d.type, d.job.id, d.type === 'dispatch' ? d.reservation.gpu : undefined])).toEqual([['dispatch', 'large', 'gpu1']]);
   });
 
   it('runs two jobs that do not fit together one after the other', () => {

@@ -67,7 +67,7 @@ export class VramLedger {
     for (const spec of specs) this.addGpu(spec);
   }
 
-  /** Calls `listener` with a GPU's id each time its capacity changes, a GPU added included (the core's room index follows it). */
+  /** Calls `listener` with a GPU's id each time its capacity changes, a GPU added or removed included (the core's room index follows it). */
   onChange(listener: (gpuId: string) => void): void {
     this.listeners.push(listener);
   }
@@ -84,6 +84,19 @@ export class VramLedger {
     if (existing) existing.spec = spec;
     else this.gpus.set(spec.id, { spec, notOursMb: 0, reservedMb: 0, jobs: new Set(), drainedReason: undefined });
     this.changed(this.gpus.get(spec.id)!);
+  }
+
+  /**
+   * Takes a GPU out of the ledger (its node left the cluster); refused, false, while it holds a
+   * reservation: a job's memory is accounted for until the job ends.
+   */
+  removeGpu(id: string): boolean {
+    const gpu = this.gpus.get(id);
+    if (!gpu || gpu.jobs.size > 0) return false;
+    this.forgetLargest();
+    this.gpus.delete(id);
+    for (const listener of this.listeners) listener(id);
+    return true;
   }
 
   specs(): GpuSpec[] {

@@ -60,8 +60,9 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     ledger.onChange((gpuId) => this.changedGpus.add(gpuId));
   }
 
-  /** The room index, brought up to date with the ledger. */
+  /** The room index, brought up to date with the ledger; built again when a GPU left it (rare: a node left its cluster). */
   private currentRooms(): RoomIndex {
+    if (this.rooms && [...this.changedGpus].some((gpuId) => this.ledger.capacity(gpuId) === undefined)) this.rooms = undefined;
     if (!this.rooms) this.rooms = new RoomIndex(this.ledger.capacities(), this.options.packing, this.options);
     else for (const gpuId of this.changedGpus) this.rooms.set(this.ledger.capacity(gpuId)!);
     this.changedGpus.clear();

@@ -76,6 +76,14 @@ export class GpuHealth {
     }
   }
 
+  /** A GPU that left the ledger (its node left the cluster): nothing of it is kept. */
+  forget(gpu: string): void {
+    this.reasons.delete(gpu);
+    this.streaks.delete(gpu);
+    clearTimeout(this.cooldowns.get(gpu));
+    this.cooldowns.delete(gpu);
+  }
+
   close(): void {
     for (const timer of this.cooldowns.values()) clearTimeout(timer);
   }

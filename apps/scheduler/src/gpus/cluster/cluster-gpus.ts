@@ -1,8 +1,10 @@
 // A Kubernetes cluster's GPU nodes as this box's GPUs: read when the scheduler starts (nodes by
 // config's label selector), then followed every pollIntervalMs. A node that joins adds its GPUs; a
-// node cordoned, not Ready or gone drains its GPUs with that reason; a GPU HAMi calls unhealthy or
-// cordoned drains alone; what other pods hold on the nodes is "not ours". When the API does not
-// answer, the GPUs keep their last state.
+// node cordoned or not Ready drains its GPUs with that reason; a node gone (a scale-down, or no
+// longer matching the selector) takes its GPUs out of the inventory once no job of ours holds any
+// of them (drained with the reason until then); a GPU HAMi calls unhealthy or cordoned drains alone;
+// what other pods hold on the nodes is "not ours". When the API does not answer, the GPUs keep
+// their last state.
 import { CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterGpusConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
@@ -119,9 +121,11 @@ export class ClusterGpus {
     for (const gpu of this.gpus.values()) onNode.set(gpu.node, [...(onNode.get(gpu.node) ?? []), gpu]);
     for (const [name, gpus] of onNode) {
       const node = byName.get(name);
+      if (!node && this.removeLeft(name, gpus, ledger, health)) changed = true;
       const use = others.get(name);
       const notOurs = this.notOursOn(gpus, use, ledger);
       for (const gpu of gpus) {
+        if (!this.gpus.has(gpu.id)) continue;
         const before = ledger.capacity(gpu.id);
         const why = node ? (whyNodeUnavailable(node) ?? whyHamiGpuUnavailable(node, gpu)) : `node ${name} is gone from the cluster, or no longer matches nodeSelector ${this.config.nodeSelector}`;
         health.set(gpu.id, 'node', why);
@@ -131,6 +135,22 @@ export class ClusterGpus {
       }
     }
     return changed;
+  }
+
+  /**
+   * The GPUs of a node that left, out of the ledger once no job of ours holds any of them (until
+   * then they stay, drained); a node that comes back is added again. True when they left.
+   */
+  private removeLeft(name: string, gpus: readonly NodeGpu[], ledger: VramLedger, health: GpuHealth): boolean {
+    if (gpus.some((gpu) => (ledger.capacity(gpu.id)?.jobs ?? 0) > 0)) return false;
+    for (const gpu of gpus) {
+      ledger.removeGpu(gpu.id);
+      health.forget(gpu.id);
+      this.gpus.delete(gpu.id);
+      this.nodeOfGpu.delete(gpu.id);
+    }
+    this.log.info({ node: name, gpus: gpus.map((g) => g.id) }, `node ${name} left the cluster, or no longer matches nodeSelector ${this.config.nodeSelector}: its GPUs are no longer scheduled`);
+    return true;
   }
 
   /** The GPUs of nodes not seen before, added to the ledger; true when any was. */
