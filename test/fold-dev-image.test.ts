@@ -1,11 +1,13 @@
 // `npm run fold:dev-image` (scripts/fold-dev-image.mjs): the stand-in it builds carries the same
-// strings as the tests' own (test/fakes/boltz), is labelled as a stand-in, and answers as Boltz's CLI.
+// strings as the tests' own (rendered by the same function from the scheduler's table), is labelled
+// as a stand-in, and answers as Boltz's CLI.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from '@gpuq/testkit';
-import { renderBoltzStrings } from './fakes/boltz/boltz-strings.js';
+import { BOLTZ_ERRORS, BOLTZ_FILES, BOLTZ_LINES } from '../apps/scheduler/src/kinds/fold/boltz-contract.js';
+import { renderBoltzStrings } from '../scripts/lib/boltz-stand-in.mjs';
 import { fakeBoltzImageUnavailable } from './helpers/fake-boltz-image.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'fold-dev-image.mjs');
@@ -14,8 +16,13 @@ const skipReason = 'unavailable' in engine ? engine.unavailable : fakeBoltzImage
 const dockerEnv = { ...process.env, ...('socketPath' in engine ? { DOCKER_HOST: `unix://${engine.socketPath}` } : {}) };
 
 describe('the fold stand-in image script', () => {
-  it("puts in the strings the tests' stand-in uses, rendered from the scheduler's table of Boltz's", () => {
-    expect(execFileSync(process.execPath, [SCRIPT, '--print-strings'], { encoding: 'utf8' })).toBe(renderBoltzStrings());
+  it("puts in the strings the tests' stand-in uses: one for each entry of the scheduler's table of Boltz's, with its source", async () => {
+    const printed = execFileSync(process.execPath, [SCRIPT, '--print-strings'], { encoding: 'utf8' });
+    expect(printed).toBe(await renderBoltzStrings());
+    // Rendered from the built table: it has every entry the source has, each beside its source.
+    const entries = [...Object.values(BOLTZ_LINES), ...Object.values(BOLTZ_ERRORS), ...Object.values(BOLTZ_FILES)];
+    expect(printed.split('\n').filter((line) => /^[LEF]_\w+=/.test(line))).toHaveLength(entries.length);
+    for (const { source } of entries) expect(printed).toContain(`# ${source}`);
   });
 
   describe.skipIf(skipReason !== undefined)(`building the image${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {

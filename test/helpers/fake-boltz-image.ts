@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildStandInImage, standInUnavailable } from '../../scripts/lib/boltz-stand-in.mjs';
-import { renderBoltzStrings } from '../fakes/boltz/boltz-strings.js';
+import { buildStandInImage, renderBoltzStrings, standInUnavailable } from '../../scripts/lib/boltz-stand-in.mjs';
 
 const STAND_IN = join(dirname(fileURLToPath(import.meta.url)), '..', 'fakes', 'boltz', 'boltz');
 
@@ -18,7 +17,7 @@ export function fakeBoltzImageUnavailable(): string | undefined {
 }
 
 export async function fakeBoltzImage(): Promise<string> {
-  const tag = `gpuq-test/boltz2:${createHash('sha256').update(readFileSync(STAND_IN)).update(renderBoltzStrings()).digest('hex').slice(0, 12)}`;
+  const tag = `gpuq-test/boltz2:${createHash('sha256').update(readFileSync(STAND_IN)).update(await renderBoltzStrings()).digest('hex').slice(0, 12)}`;
   try {
     execFileSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' });
     return tag;

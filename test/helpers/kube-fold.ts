@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeApiStandIn, type StandInImage, type StandInNode } from '@gpuq/testkit';
-import { renderBoltzStrings } from '../fakes/boltz/boltz-strings.js';
+import { renderBoltzStrings } from '../../scripts/lib/boltz-stand-in.mjs';
 
 export const FOLD_IMAGE = 'gpuq-test/boltz2:k8s';
 export const FOLD_NAMESPACE = 'gpuq-jobs';
@@ -14,7 +14,7 @@ const BOLTZ = join(dirname(fileURLToPath(import.meta.url)), '..', 'fakes', 'bolt
 /** The stand-in with `nodes`, FOLD_IMAGE and `images`; Boltz's strings file is written into `dir`. */
 export async function startFoldCluster(dir: string, nodes: StandInNode[], images: Record<string, StandInImage> = {}): Promise<KubeApiStandIn> {
   const stringsFile = join(dir, 'strings.sh');
-  writeFileSync(stringsFile, renderBoltzStrings());
+  writeFileSync(stringsFile, await renderBoltzStrings());
   return KubeApiStandIn.start({ nodes, images: { [FOLD_IMAGE]: { entrypoint: [BOLTZ], env: { BOLTZ_STRINGS: stringsFile } }, ...images } });
 }
 

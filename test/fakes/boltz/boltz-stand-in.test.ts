@@ -12,7 +12,7 @@ import { FoldInput } from '@gpuq/shared';
 import { JobFailure, type ExecutionRequest } from '../../../apps/scheduler/src/executors/executor.js';
 import { BOLTZ_ERRORS, BOLTZ_FILES, BOLTZ_LINES, fill, type BoltzString } from '../../../apps/scheduler/src/kinds/fold/boltz-contract.js';
 import { foldContainer, PREDICTIONS_DIR, toBoltzFiles } from '../../../apps/scheduler/src/kinds/fold/fold-container.js';
-import { renderBoltzStrings } from './boltz-strings.js';
+import { renderBoltzStrings } from '../../../scripts/lib/boltz-stand-in.mjs';
 
 const STAND_IN = join(dirname(fileURLToPath(import.meta.url)), 'boltz');
 const BUSYBOX = '/bin/busybox';
@@ -28,14 +28,14 @@ describe.skipIf(skipReason !== undefined)(`the Boltz stand-in${skipReason ? ` (s
   let bin: string;
   let strings: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'gpuq-boltz-stand-in-'));
     // Only busybox's applets on the PATH, as in the test image.
     bin = join(root, 'bin');
     mkdirSync(bin);
     for (const applet of ['sh', 'awk', 'sed', 'grep', 'sort', 'wc', 'mkdir', 'basename', 'dirname', 'cat', 'sleep', 'printf', 'echo']) symlinkSync(BUSYBOX, join(bin, applet));
     strings = join(root, 'strings.sh');
-    writeFileSync(strings, renderBoltzStrings());
+    writeFileSync(strings, await renderBoltzStrings());
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
