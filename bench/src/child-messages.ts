@@ -15,7 +15,10 @@ export interface ChildStats {
   cpuUs: number;
 }
 
-export type ChildMessage = { type: 'ready' } | { type: 'started'; jobId: string; atMs: number } | ({ type: 'stats' } & ChildStats);
+/** When each stage of a job's dispatch happened in the scheduler (apps/scheduler/src/jobs/dispatch-stages.ts), epoch ms. */
+export type StageTimes = Partial<Record<string, number>>;
+
+export type ChildMessage = { type: 'ready' } | { type: 'started'; jobId: string; atMs: number; stages?: StageTimes } | ({ type: 'stats' } & ChildStats);
 
 /** The bench asks for the child's stats now; after a full garbage collection, to see what the heap retains. */
 export type ParentMessage = { type: 'report'; collectGarbage?: boolean };

@@ -1,11 +1,13 @@
 // The child's side of child-messages.ts, shared by the bench's two consumer processes (the gpuq
 // scheduler and the plain BullMQ Worker): counts executor starts, reports each one or only the
 // counts, and answers the bench's requests for its stats and heap.
-import type { ChildMessage, ChildStats, ParentMessage } from './child-messages.js';
+import type { ChildMessage, ChildStats, ParentMessage, StageTimes } from './child-messages.js';
 
 export interface ChildReporter {
-  /** An executor (or processor) started `jobId` at `atMs`. */
-  onStart(jobId: string, atMs: number): void;
+  /** An executor (or processor) started `jobId` at `atMs`; the scheduler's stages of its dispatch, when traced. */
+  onStart(jobId: string, atMs: number, stages?: StageTimes): void;
+  /** Whether each start is reported (latency), or only counts (throughput). */
+  readonly reportsEach: boolean;
   ready(): void;
 }
 
@@ -21,12 +23,13 @@ export function childReporter(): ChildReporter {
     send({ type: 'stats', ...stats, heapUsedBytes: process.memoryUsage().heapUsed, cpuUs: cpu.user + cpu.system });
   });
   return {
-    onStart(jobId, atMs) {
+    onStart(jobId, atMs, stages) {
       stats.started++;
       stats.firstStartMs ??= atMs;
       stats.lastStartMs = atMs;
-      if (reportsEach) send({ type: 'started', jobId, atMs });
+      if (reportsEach) send({ type: 'started', jobId, atMs, ...(stages ? { stages } : {}) });
     },
+    reportsEach,
     ready: () => send({ type: 'ready' }),
   };
 }

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, waitFor } from '@gpuq/testkit';
-import type { ChildMessage, ChildStats, ParentMessage, StartReporting } from './child-messages.js';
+import type { ChildMessage, ChildStats, ParentMessage, StageTimes, StartReporting } from './child-messages.js';
 import { onCleanup, throwIfStopping } from './cleanup.js';
 
 export class ConsumerProcess {
   private readonly output: string[] = [];
-  private readonly startListeners: Array<(jobId: string, atMs: number) => void> = [];
+  private readonly startListeners: Array<(jobId: string, atMs: number, stages?: StageTimes) => void> = [];
   private readonly statsWaiters: Array<{ resolve: (stats: ChildStats) => void; reject: (err: Error) => void }> = [];
   private isReady = false;
   private exitCode: number | string | undefined;
@@ -80,7 +80,7 @@ export class ConsumerProcess {
   }
 
   /** Called with each job's executor start, in 'each' reporting. */
-  onStart(listener: (jobId: string, atMs: number) => void): void {
+  onStart(listener: (jobId: string, atMs: number, stages?: StageTimes) => void): void {
     this.startListeners.push(listener);
   }
 
@@ -114,7 +114,7 @@ export class ConsumerProcess {
         this.isReady = true;
         break;
       case 'started':
-        for (const listener of this.startListeners) listener(message.jobId, message.atMs);
+        for (const listener of this.startListeners) listener(message.jobId, message.atMs, message.stages);
         break;
       case 'stats': {
         const { type: _type, ...stats } = message;

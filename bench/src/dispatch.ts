@@ -4,8 +4,11 @@
 // through QueueEvents: the same observer for gpuq and the baseline). gpuq through its API over
 // HTTP, and enqueued exactly as the API enqueues (no HTTP); the baseline a plain BullMQ Worker
 // process on the same Redis. The three paths take turns job by job, so a noisy moment hits all.
+// For the enqueued path, where the time goes: the stages the scheduler marks on the way
+// (apps/scheduler/src/jobs/dispatch-stages.ts), each from the one before.
 import { Queue, QueueEvents } from 'bullmq';
 import { queueName } from '@gpuq/shared';
+import { DISPATCH_STAGES } from '@gpuq/scheduler/dist/jobs/dispatch-stages.js';
 import { Arrivals } from './arrivals.js';
 import { CleanupScope } from './cleanup.js';
 import { benchRedis, bullOptions, ignoreErrors } from './connections.js';
@@ -13,6 +16,7 @@ import { startBullmqWorker, startScheduler } from './consumer-process.js';
 import { gpusOf, writeBenchConfig } from './gpuq-config.js';
 import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
 import { queuedJob, SOLVE_INPUT } from './job-data.js';
+import type { StageTimes } from './child-messages.js';
 import { epochMs, latency, markdownTable, round, type Latency } from './measure.js';
 import { API_KEY, startApi } from './server-process.js';
 
@@ -25,11 +29,21 @@ export interface PathLatency {
   accepted?: Latency;
 }
 
+/** One step of the enqueued path: from one stage the scheduler marked (or the enqueue) to the next (or the executor's start). */
+export interface StageStep {
+  from: string;
+  to: string;
+  p50Ms: number;
+  p99Ms: number;
+}
+
 export interface DispatchResults {
   jobs: number;
   gpuqHttp: PathLatency;
   gpuqEnqueue: PathLatency;
   bullmq: PathLatency;
+  /** The enqueued path, step by step (jobs whose every stage was marked). */
+  gpuqSteps: StageStep[];
   /** gpuq enqueued as the API does, over BullMQ: the like-for-like ratios (1 is as fast). */
   ratios: { startP50: number; startP99: number; completedP50: number; completedP99: number };
 }
@@ -42,14 +56,30 @@ interface Path {
   submit: () => Promise<{ id: string; acceptedAtMs: number }>;
   starts: Arrivals;
   completions: Arrivals;
-  samples: Array<{ startMs: number; completedMs: number; acceptedMs: number }>;
+  samples: Array<{ startMs: number; completedMs: number; acceptedMs: number; id: string; sentAtMs: number; startAtMs: number }>;
 }
 
 async function measureOne(path: Path): Promise<Path['samples'][number]> {
   const sentAtMs = epochMs();
   const { id, acceptedAtMs } = await path.submit();
   const [startAtMs, completedAtMs] = await Promise.all([path.starts.take(id, JOB_TIMEOUT_MS), path.completions.take(id, JOB_TIMEOUT_MS)]);
-  return { startMs: startAtMs - sentAtMs, completedMs: completedAtMs - sentAtMs, acceptedMs: acceptedAtMs - sentAtMs };
+  return { startMs: startAtMs - sentAtMs, completedMs: completedAtMs - sentAtMs, acceptedMs: acceptedAtMs - sentAtMs, id, sentAtMs, startAtMs };
+}
+
+/** Each step of the path, from the enqueue through the scheduler's stages to the executor's start. */
+function stepsOf(samples: Path['samples'], stages: ReadonlyMap<string, StageTimes>): StageStep[] {
+  const names = ['enqueued', ...DISPATCH_STAGES, 'executor start'];
+  const chains = samples
+    .map((s) => {
+      const marks = stages.get(s.id);
+      return marks ? [s.sentAtMs, ...DISPATCH_STAGES.map((stage) => marks[stage]), s.startAtMs] : undefined;
+    })
+    .filter((chain): chain is number[] => chain !== undefined && chain.every((at) => at !== undefined));
+  if (chains.length === 0) return [];
+  return names.slice(1).map((to, i) => {
+    const step = latency(chains.map((chain) => chain[i + 1]! - chain[i]!));
+    return { from: names[i]!, to, p50Ms: step.p50Ms, p99Ms: step.p99Ms };
+  });
 }
 
 function summary(path: Path, withAccepted = false): PathLatency {
@@ -84,7 +114,11 @@ export async function benchDispatch(redisUrl: string, options: { jobs: number; w
     scope.add('the API', () => api.stop());
     const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'each' });
     scope.add('the scheduler', () => scheduler.stop());
-    scheduler.onStart((jobId, atMs) => gpuqStarts.record(jobId, atMs));
+    const gpuqStages = new Map<string, StageTimes>();
+    scheduler.onStart((jobId, atMs, stages) => {
+      if (stages) gpuqStages.set(jobId, stages);
+      gpuqStarts.record(jobId, atMs);
+    });
 
     const baselineStarts = new Arrivals('processor start');
     const baselineCompletions = new Arrivals('completed');
@@ -143,6 +177,7 @@ export async function benchDispatch(redisUrl: string, options: { jobs: number; w
     return {
       jobs: options.jobs,
       ...results,
+      gpuqSteps: stepsOf(enqueue.samples, gpuqStages),
       ratios: {
         startP50: ratio(results.gpuqEnqueue.start.p50Ms, results.bullmq.start.p50Ms),
         startP99: ratio(results.gpuqEnqueue.start.p99Ms, results.bullmq.start.p99Ms),
@@ -171,5 +206,17 @@ export function dispatchTable(results: DispatchResults): string[] {
     '',
     `gpuq enqueued / BullMQ: to start ${ratios.startP50}× at p50, ${ratios.startP99}× at p99; to completed ${ratios.completedP50}× at p50, ${ratios.completedP99}× at p99.`,
     `The HTTP submit itself (to the 202): p50 ${results.gpuqHttp.accepted?.p50Ms} ms, p99 ${results.gpuqHttp.accepted?.p99Ms} ms.`,
+    ...(results.gpuqSteps.length === 0
+      ? []
+      : [
+          '',
+          'Where the enqueued path goes, step by step (each from the stage before; the p50s of the steps need not add up to the p50 of the whole):',
+          '',
+          ...markdownTable(
+            ['from', 'to', 'ms p50', 'ms p99'],
+            ['l', 'l', 'r', 'r'],
+            results.gpuqSteps.map((s) => [s.from, s.to, s.p50Ms, s.p99Ms]),
+          ),
+        ]),
   ];
 }

@@ -6,6 +6,7 @@ import type { Reservation } from '../core/ledger.js';
 import { JobFailure, type ExecutionHooks, type ExecutionRequest } from '../executors/executor.js';
 import type { Spent } from '../queue/run-records.js';
 import { cancelledOnRequest, countJobEnd, failAttempt, failOutOfMemory } from './attempt-failures.js';
+import { markStage } from './dispatch-stages.js';
 import type { HeldJob } from './held-job.js';
 import { queueOf, type SchedulerServices } from './services.js';
 
@@ -85,6 +86,7 @@ export async function runAttempt(services: SchedulerServices, attempt: Attempt):
       await records
         .running(held.id, { attempt: held.attempt, gpu: reservation.gpu, vramMb: reservation.vramMb, startedAt, token: held.token, ...server })
         .catch((err) => log.warn({ err }, 'could not record the dispatch'));
+      markStage(held.id, 'recorded');
       log.info({ vramMb: reservation.vramMb, estimate: held.estimateSource, waitedMs: startedAt - held.data.submittedAt }, 'dispatched');
       result = await executor.run(request, attempt.controller.signal, hooks);
     }

@@ -8,6 +8,7 @@ import type { BoxStatesCache } from '@gpuq/runtime';
 import { chooseClaims, type Candidate, type Claim } from '../core/claim-choice.js';
 import { serverDeviceId } from '../kinds/solve/solve-servers.js';
 import type { ClaimReads, HeadEntry } from '../queue/job-claims.js';
+import { isTracingStages, markStage, stageClock } from './dispatch-stages.js';
 import type { SchedulerServices } from './services.js';
 
 export interface ClaimerOptions {
@@ -27,6 +28,22 @@ export interface ClaimerOptions {
   neverFitsGraceMs: number;
 }
 
+/** When a pass was asked for, began and read the queues, while dispatch stages are traced. */
+interface PassTimes {
+  wokenAt: number | undefined;
+  passAt: number | undefined;
+  peekedAt?: number;
+}
+
+function markClaimed(jobIds: readonly string[], times: PassTimes, claimedAt: number): void {
+  for (const id of jobIds) {
+    markStage(id, 'woken', times.wokenAt ?? times.passAt);
+    markStage(id, 'pass', times.passAt);
+    markStage(id, 'peeked', times.peekedAt);
+    markStage(id, 'claimed', claimedAt);
+  }
+}
+
 export class Claimer {
   private isScheduled = false;
   private isRunning = false;
@@ -40,6 +57,8 @@ export class Claimer {
   private readonly neverFitsSince = new Map<string, number>();
   /** Needs this box worked out, by job id: a job's data is read once. */
   private readonly needs = new Map<string, QueuedNeed>();
+  /** While dispatch stages are traced: when the next pass was first asked for. */
+  private wokenAt: number | undefined;
 
   constructor(
     private readonly services: SchedulerServices,
@@ -61,6 +80,7 @@ export class Claimer {
   /** A pass at the end of this turn of the event loop (or after the one running now). */
   request(): void {
     if (this.isStopped) return;
+    if (isTracingStages()) this.wokenAt ??= stageClock();
     if (this.isRunning) {
       this.isWanted = true;
       return;
@@ -78,8 +98,10 @@ export class Claimer {
     this.isRunning = true;
     this.isWanted = false;
     let isFull = false;
+    const times = { wokenAt: this.wokenAt, passAt: isTracingStages() ? stageClock() : undefined };
+    this.wokenAt = undefined;
     try {
-      isFull = await this.claimOnce();
+      isFull = await this.claimOnce(times);
     } catch (err) {
       this.services.log.warn({ err }, 'could not take jobs from the queue; trying again at the next wake-up');
     } finally {
@@ -90,12 +112,13 @@ export class Claimer {
   }
 
   /** One pass; true when it took as many jobs as a pass may. */
-  private async claimOnce(): Promise<boolean> {
+  private async claimOnce(times: PassTimes): Promise<boolean> {
     const { services, options } = this;
     const { queues, core, config } = services;
     const now = Date.now();
     const kinds = [...queues.keys()];
     const [states, ...peeks] = await Promise.all([options.boxStates.get(), ...kinds.map((kind) => queues.get(kind)!.peek(options.lookahead))]);
+    if (times.passAt !== undefined) times.peekedAt = stageClock();
     const candidates: Candidate[] = [];
     this.scheduleDelayed(Math.min(...peeks.map((p) => p.nextDelayedAt ?? Infinity)), now);
     for (const [k, kind] of kinds.entries()) {
@@ -138,7 +161,7 @@ export class Claimer {
       lookaheadPerKind: config.scheduler.windowPerKind,
       now,
     }).filter((claim) => this.isNeverFitsSettled(claim, now));
-    await this.claim(claims, candidates);
+    await this.claim(claims, candidates, times);
     return claims.filter((c) => c.reason === 'fits' || c.reason === 'starving' || c.reason === 'look-ahead').length >= maxClaims;
   }
 
@@ -183,13 +206,14 @@ export class Claimer {
     return now - since >= this.options.neverFitsGraceMs;
   }
 
-  private async claim(claims: readonly Claim[], candidates: readonly Candidate[]): Promise<void> {
+  private async claim(claims: readonly Claim[], candidates: readonly Candidate[], times: PassTimes): Promise<void> {
     const byId = new Map(candidates.map((c) => [c.id, c]));
     const byKind = new Map<string, Claim[]>();
     for (const claim of claims) byKind.set(claim.kind, [...(byKind.get(claim.kind) ?? []), claim]);
     await Promise.all(
       [...byKind].map(async ([kind, kindClaims]) => {
         const got = await this.services.queues.get(kind)!.claim(kindClaims.map((c) => c.id));
+        if (times.passAt !== undefined) markClaimed(got.map(({ job }) => job.id!), times, stageClock());
         for (const { job, token, reads } of got) {
           const claim = kindClaims.find((c) => c.id === job.id)!;
           const candidate = byId.get(claim.id)!;

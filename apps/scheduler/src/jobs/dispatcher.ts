@@ -5,6 +5,7 @@
 import { HandedOver } from '../executors/executor.js';
 import type { Reservation } from '../core/ledger.js';
 import { runAttempt, type Attempt, type AttemptEnd, type StopReason } from './attempt-runner.js';
+import { markStage } from './dispatch-stages.js';
 import type { HeldJob } from './held-job.js';
 import type { SchedulerServices } from './services.js';
 
@@ -42,6 +43,7 @@ export class Dispatcher {
       ...(server ? { server: { name: server.name, gpus: server.gpus ?? [] } } : {}),
     };
     if (!reattachHandle) {
+      markStage(held.id, 'placed');
       metrics.placements.inc({ kind: held.kind, gpu: reservation.gpu });
       if (held.job.attemptsMade === 0) metrics.submitToDispatch.observe({ kind: held.kind }, (Date.now() - held.data.submittedAt) / 1000);
     }

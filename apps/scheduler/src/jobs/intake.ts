@@ -13,6 +13,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { HeldJob, Reattachment } from './held-job.js';
 import { toHeld } from './held-jobs.js';
 import { reattachmentOf } from './recovery.js';
+import { markStage } from './dispatch-stages.js';
 import type { SchedulerServices } from './services.js';
 
 export class Intake {
@@ -75,6 +76,7 @@ export class Intake {
   /** The job waits in the window for a GPU; its run record says so once a placement pass finds it waiting. */
   hold(held: HeldJob): void {
     held.isHeldRecorded = false;
+    markStage(held.id, 'held');
     this.services.core.hold(held);
     this.services.requestPlan();
     // The inventory counts held jobs: the API places queued jobs behind them.
