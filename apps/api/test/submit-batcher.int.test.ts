@@ -1,6 +1,7 @@
 // Submits of one event-loop turn go to Redis together (real Redis and BullMQ): each resolves once
-// its job is stored, with its input and need; when one kind's jobs cannot be added, only the
-// submits of that kind fail, and nothing of theirs is left behind.
+// its job is stored, with its input and need (written on the queue's connection, in the add's round
+// trip); when one kind's jobs cannot be added, or their inputs cannot be written, only the submits
+// of that kind fail, and nothing of theirs is left behind.
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULLMQ_PREFIX, GpuqConfig, keys, queueName, type Kind } from '@gpuq/shared';
@@ -44,7 +45,12 @@ describe('the submit batcher', () => {
   });
 
   it('fails only the submits of a kind that could not be added, leaving none of their inputs', async () => {
-    const refusing = { addBulk: () => Promise.reject(new Error('OOM command not allowed')), add: () => Promise.reject(new Error('OOM command not allowed')) } as unknown as Queue;
+    // Its inputs are written (on this connection, as on the queue's), then its add is refused.
+    const refusing = {
+      getBackend: () => ({ client: Promise.resolve(redis) }),
+      addBulk: () => Promise.reject(new Error('OOM command not allowed')),
+      add: () => Promise.reject(new Error('OOM command not allowed')),
+    } as unknown as Queue;
     const batcher = new SubmitBatcher(new Map([...queues, ['fold', refusing]]), redis, config);
     const solve = prepared('solve');
     const folds = [prepared('fold'), prepared('fold')];
@@ -53,5 +59,26 @@ describe('the submit batcher', () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'OOM command not allowed' });
     expect(await queues.get('solve')!.getJobState(solve.id)).toBe('prioritized');
     for (const fold of folds) expect(await redis.exists(keys.jobInput(fold.id))).toBe(0);
+  });
+
+  it('takes the jobs out again when their inputs were refused though their add went through', async () => {
+    const real = queues.get('inference')!;
+    // The queue's connection refuses one of the writes before the add (as Redis out of memory would).
+    const client = { multi: () => redis.multi().rename(`no-such-key-${Date.now()}`, 'nowhere') };
+    const refusingWrites = new Proxy(real, {
+      get: (target, property) => {
+        if (property === 'getBackend') return () => ({ client: Promise.resolve(client) });
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const batcher = new SubmitBatcher(new Map([...queues, ['inference', refusingWrites]]), redis, config);
+    const [solve, inference] = [prepared('solve'), prepared('inference')];
+    const results = await Promise.allSettled([batcher.add([solve]), batcher.add([inference])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringMatching(/^could not store a job's input: ERR no such key/) });
+    expect(await real.getJob(inference.id)).toBeUndefined();
+    expect(await redis.exists(keys.jobInput(inference.id))).toBe(0);
+    expect(await queues.get('solve')!.getJobState(solve.id)).toBe('prioritized');
   });
 });
