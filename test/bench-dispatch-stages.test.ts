@@ -4,6 +4,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueName } from '@gpuq/shared';
+import { waitFor } from '@gpuq/testkit';
 import { enqueueJobs } from '@gpuq/api/dist/queue-producer.js';
 import { DISPATCH_STAGES } from '../apps/scheduler/src/jobs/dispatch-stages.js';
 import type { StageTimes } from '../bench/src/child-messages.js';
@@ -36,16 +37,7 @@ describe('the dispatch stages a scheduler marks', () => {
       const job = queuedJob('solve', config);
       const enqueuedAt = epochMs();
       await enqueueJobs(new Map([['solve', queue]]), redis, config, [{ id: job.opts.jobId, data: job.data, need: job.need, input: job.input }]);
-      const started = await new Promise<{ atMs: number; stages: StageTimes | undefined }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the job did not start within 10 s')), 10_000);
-        const poll = setInterval(() => {
-          const start = starts.get(job.opts.jobId);
-          if (!start) return;
-          clearInterval(poll);
-          clearTimeout(timer);
-          resolve(start);
-        }, 10);
-      });
+      const started = await waitFor(() => starts.get(job.opts.jobId), { what: 'the job to start', timeoutMs: 10_000 });
       expect(Object.keys(started.stages ?? {}).sort()).toEqual([...DISPATCH_STAGES].sort());
       const chain = [enqueuedAt, ...DISPATCH_STAGES.map((stage) => started.stages![stage]!), started.atMs];
       for (let i = 1; i < chain.length; i++) expect(chain[i], `${['enqueued', ...DISPATCH_STAGES][i - 1]} → ${[...DISPATCH_STAGES, 'start'][i - 1]}`).toBeGreaterThanOrEqual(chain[i - 1]!);

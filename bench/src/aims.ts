@@ -15,7 +15,7 @@ export interface Aim {
 
 // cpuPerJobRatio: the title, "per job, gpuq's scheduler within 2× of a bare BullMQ worker",
 // read as CPU per drained job (the process's own and Redis's), which the drain's rate follows.
-export const AIMS = { submitRatio: 0.8, dispatchP99Ms: 5, dispatchP50Ratio: 1.3, drainRatio: 0.5, cpuPerJobRatio: 2 } as const;
+const AIMS = { submitRatio: 0.8, dispatchP99Ms: 5, dispatchP50Ratio: 1.3, drainRatio: 0.5, cpuPerJobRatio: 2 } as const;
 
 export function aimsOf(results: { submit?: SubmitResults; dispatch?: DispatchResults; throughput?: ThroughputResults }): Aim[] {
   const aims: Aim[] = [];

@@ -186,7 +186,7 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
     const scheduler = await startScheduler({ redisUrl, configPath, reporting: 'counts', profileDir: options.profileDir });
     scope.add('the scheduler', () => scheduler.stop());
     const gpuq = await drainWith(scheduler, redis, KINDS.map(queueName), options);
-    const profile = options.profileDir === undefined ? undefined : profileOf(options.profileDir, scheduler.pid, gpuq.completed);
+    const profile = options.profileDir === undefined ? undefined : mainThreadProfile(options.profileDir, scheduler.pid, gpuq.completed, 'the scheduler');
     await redis.flushdb();
 
     const baselineName = 'bench-throughput-baseline';
@@ -201,11 +201,6 @@ export async function benchThroughput(redisUrl: string, options: ThroughputOptio
   } finally {
     await scope.close();
   }
-}
-
-/** The main thread's profile the scheduler process `pid` wrote into `dir` on exit, summarised. */
-function profileOf(dir: string, pid: number, completed: number): ProfileResult {
-  return mainThreadProfile(dir, pid, completed, 'the scheduler');
 }
 
 const cpu = ({ cpuUsPerJob: c }: DrainRun) => `${c.consumer} + ${c.redis} = ${c.consumer + c.redis}`;

@@ -35,7 +35,7 @@ import { SubmitBatcher } from './submit-batcher.js';
 import type { Principal } from './auth/key-ring.js';
 import { ApiError } from './errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
-import type { CheckedJob } from './body-checks/checked-job.js';
+import { isStagedInput, type CheckedJob } from './body-checks/checked-job.js';
 import { JobIndex } from './job-index.js';
 import { standingOf } from './scheduler-state.js';
 import type { BoxStatesCache, Redis } from '@gpuq/runtime';
@@ -108,7 +108,7 @@ export class JobStore {
     const id = newJobId(request.kind, now);
     if (this.config.api.jobDataVersion === 1) {
       // For schedulers of 0.3 and older, which read the input from the job's data only.
-      if (typeof checked.input === 'object' && 'stagedKey' in checked.input) throw new Error('version 1 job data needs its input at hand, not staged');
+      if (isStagedInput(checked.input)) throw new Error('version 1 job data needs its input at hand, not staged');
       const text = typeof checked.input === 'string' ? checked.input : Buffer.from(checked.input).toString('utf8');
       return { id, data: { v: 1, ...settings, input: JSON.parse(text) as unknown }, need };
     }
@@ -143,13 +143,18 @@ export class JobStore {
     return toJobView({ id, state: 'waiting', data, attemptsMade: 0, attemptsStarted: 0, timestamp: data.submittedAt }, {}, { rates: this.config.costs });
   }
 
+  /** The queue of the kind a job id names; undefined for an id no kind's. */
+  private queueOf(id: string): Queue | undefined {
+    const kind = kindOfJobId(id) as Kind | undefined;
+    return kind ? this.queues.get(kind) : undefined;
+  }
+
   /**
    * Whether the job has ended for good (completed, failed after its last attempt, cancelled) or is
    * gone: BullMQ's state alone, one read, for callers that checked the job's owner already.
    */
   async hasEnded(id: string): Promise<boolean> {
-    const kind = kindOfJobId(id) as Kind | undefined;
-    const queue = kind ? this.queues.get(kind) : undefined;
+    const queue = this.queueOf(id);
     if (!queue) return true;
     const state = await queue.getJobState(id);
     return state === 'completed' || state === 'failed' || state === 'unknown';
@@ -157,8 +162,7 @@ export class JobStore {
 
   /** The job's view, or undefined when there is no such job or the caller may not see it. */
   async view(id: string, principal: Principal): Promise<JobView | undefined> {
-    const kind = kindOfJobId(id) as Kind | undefined;
-    const queue = kind ? this.queues.get(kind) : undefined;
+    const queue = this.queueOf(id);
     if (!queue) return undefined;
     // The state first, then the job: once the state is terminal the job's fields no longer change,
     // so a finished job is always shown with its final attempts, result and error.

@@ -10,7 +10,7 @@
 import type { Queue } from 'bullmq';
 import { bullJobOptions, keys, queueChangedChannel, type GpuqConfig, type JobData, type Kind, type QueuedNeed } from '@gpuq/shared';
 import type { Redis } from '@gpuq/runtime';
-import type { StagedInput } from './body-checks/checked-job.js';
+import { isStagedInput, type StagedInput } from './body-checks/checked-job.js';
 
 /** A request checked and ready to add: its id, the data stored with it, its input when kept apart, and what it needs. */
 export interface PreparedJob {
@@ -24,15 +24,13 @@ export interface PreparedJob {
 type Transaction = ReturnType<Redis['multi']>;
 type Written = Awaited<ReturnType<Transaction['exec']>>;
 
-const isStaged = (input: PreparedJob['input']): input is StagedInput => typeof input === 'object' && 'stagedKey' in input;
-
 /** Queues on `multi` what must be in Redis before `jobs` are added: their inputs, then their needs. */
 function writeBeforehand(multi: Transaction, jobs: readonly PreparedJob[]): Transaction {
   const needs = new Map<Kind, Record<string, string>>();
   for (const { id, input, data, need } of jobs) {
     if (input !== undefined) {
       // A staged input is moved, not copied: O(1) in Redis, nothing through this thread.
-      if (isStaged(input)) multi.rename(input.stagedKey, keys.jobInput(id)).persist(keys.jobInput(id));
+      if (isStagedInput(input)) multi.rename(input.stagedKey, keys.jobInput(id)).persist(keys.jobInput(id));
       else multi.set(keys.jobInput(id), typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength));
     }
     needs.set(data.kind, { ...needs.get(data.kind), [id]: JSON.stringify(need) });
@@ -76,10 +74,14 @@ async function addWithInputs(queue: Queue, kind: Kind, group: readonly PreparedJ
 export async function enqueueJobs(queues: ReadonlyMap<Kind, Queue>, redis: Redis, config: GpuqConfig, jobs: readonly PreparedJob[]): Promise<void> {
   const byKind = new Map<Kind, PreparedJob[]>();
   for (const job of jobs) byKind.set(job.data.kind, [...(byKind.get(job.data.kind) ?? []), job]);
-  const hasStaged = jobs.some(({ input }) => input !== undefined && isStaged(input));
+  const hasStaged = jobs.some(({ input }) => isStagedInput(input));
   if (hasStaged) {
     const refusal = refusalOf(await writeBeforehand(redis.multi(), jobs).exec());
-    if (refusal) throw refusal;
+    if (refusal) {
+      // None of them is added: what was written for the others goes too.
+      await redis.del(...jobs.filter((j) => j.input !== undefined).map((j) => keys.jobInput(j.id))).catch(() => undefined);
+      throw refusal;
+    }
   }
   const adds = await Promise.allSettled([...byKind].map(([kind, group]) => (hasStaged ? add(queues.get(kind)!, kind, group, config) : addWithInputs(queues.get(kind)!, kind, group, config))));
   const kinds = [...byKind.keys()];

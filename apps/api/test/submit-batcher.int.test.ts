@@ -61,6 +61,20 @@ describe('the submit batcher', () => {
     for (const fold of folds) expect(await redis.exists(keys.jobInput(fold.id))).toBe(0);
   });
 
+  it('fails only the submit whose staged input expired, leaving nothing of it, while the others of its turn are added', async () => {
+    const batcher = new SubmitBatcher(queues, redis, config);
+    const [fine, other, sameSubmit] = [prepared('solve'), prepared('solve'), prepared('solve')];
+    const expired = { ...other, input: { stagedKey: `gpuq:staged:expired-${Date.now()}` } };
+    const results = await Promise.allSettled([batcher.add([fine]), batcher.add([expired, sameSubmit])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringMatching(/^could not store a job's input: ERR no such key/) });
+    expect(await queues.get('solve')!.getJobState(fine.id)).toBe('prioritized');
+    expect(await redis.get(keys.jobInput(fine.id))).toBe(fine.input);
+    // The failed submit's jobs: neither added, nor their inputs left behind.
+    for (const job of [expired, sameSubmit]) expect(await queues.get('solve')!.getJob(job.id)).toBeUndefined();
+    expect(await redis.exists(keys.jobInput(expired.id), keys.jobInput(sameSubmit.id))).toBe(0);
+  });
+
   it('takes the jobs out again when their inputs were refused though their add went through', async () => {
     const real = queues.get('inference')!;
     // The queue's connection refuses one of the writes before the add (as Redis out of memory would).

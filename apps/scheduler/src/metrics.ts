@@ -15,6 +15,15 @@ export function createSchedulerMetrics() {
   const registry = new Registry();
   let depthSource: QueueDepthSource | undefined;
   let gpuSource: GpuSource | undefined;
+  /** The GPUs as read for this scrape: the per-GPU gauges collect in one turn and share one reading. */
+  let scraped: ReturnType<GpuSource> | undefined;
+  const scrapedGpus = (): ReturnType<GpuSource> => {
+    if (scraped === undefined) {
+      scraped = gpuSource?.() ?? [];
+      setImmediate(() => (scraped = undefined));
+    }
+    return scraped;
+  };
   /** A per-GPU gauge whose value is read from the GPUs on each scrape; absent ones (no reading, or a GPU gone with its node) are left out. */
   const gpuGauge = (name: string, help: string, valueOf: (gpu: ReturnType<GpuSource>[number]) => number | null) =>
     new Gauge({
@@ -24,7 +33,7 @@ export function createSchedulerMetrics() {
       registers: [registry],
       collect() {
         this.reset();
-        for (const gpu of gpuSource?.() ?? []) {
+        for (const gpu of scrapedGpus()) {
           const value = valueOf(gpu);
           if (value !== null) this.set({ gpu: gpu.id }, value);
         }

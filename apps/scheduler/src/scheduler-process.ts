@@ -15,14 +15,15 @@ import { createSchedulerMetrics } from './metrics.js';
 import { startMetricsServer } from './box/metrics-server.js';
 import { Scheduler } from './scheduler.js';
 import { SolveServers } from './kinds/solve/solve-servers.js';
+import type { NodeOf } from './gpus/cluster/kube-config.js';
 
 export interface ExecutorSetup {
   config: GpuqConfig;
   boxId: string;
   log: Logger;
   solveServers: SolveServers | undefined;
-  /** The node of each GPU read from a Kubernetes cluster (config's `cluster`), by GPU id. */
-  gpuNodes: ReadonlyMap<string, string>;
+  /** The node of a GPU read from a Kubernetes cluster (config's `cluster`), as the cluster is now. */
+  clusterNodeOf: NodeOf;
 }
 
 export interface SchedulerProcess {
@@ -31,7 +32,7 @@ export interface SchedulerProcess {
   active: Promise<Scheduler | undefined>;
 }
 
-const configuredExecutors = ({ config, boxId, log, solveServers, gpuNodes }: ExecutorSetup) => createExecutors(config, boxId, log, solveServers, gpuNodes);
+const configuredExecutors = ({ config, boxId, log, solveServers, clusterNodeOf }: ExecutorSetup) => createExecutors(config, boxId, log, solveServers, clusterNodeOf);
 
 export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup) => ReadonlyMap<string, Executor> = configuredExecutors): Promise<SchedulerProcess> {
   const log = createLogger('scheduler');
@@ -87,7 +88,7 @@ export async function startSchedulerProcess(executorsFor: (setup: ExecutorSetup)
       gpus,
       connection: bullConnection(env.REDIS_URL),
       redis,
-      executors: executorsFor({ config, boxId, log, solveServers, gpuNodes: cluster?.nodes() ?? new Map() }),
+      executors: executorsFor({ config, boxId, log, solveServers, clusterNodeOf: (gpuId) => cluster?.nodeOf(gpuId) }),
       ...(solveServers ? { solveServers } : {}),
       lease,
       schedulerId,

@@ -59,49 +59,47 @@ export class KubeCluster {
     private readonly images: Readonly<Record<string, StandInImage>>,
   ) {
     this.nodes = nodes.map((n) => ({ ...n }));
-    for (const node of this.nodes) this.store.put('nodes', nodeObject(node, { isReady: true }));
+    for (const node of this.nodes) this.putNode(node);
   }
 
   // ---- nodes ----
 
   /** `kubectl cordon` (or uncordon): new pods do not go to the node. */
   cordon(nodeName: string, isCordoned = true): void {
-    const node = this.nodes.find((n) => n.name === nodeName)!;
-    node.isCordoned = isCordoned;
-    this.store.put('nodes', nodeObject(node, { isReady: this.isReady(nodeName) }));
+    this.putNode(Object.assign(this.node(nodeName), { isCordoned }));
   }
 
   /** The node's kubelet stops (or starts again) posting its status. */
   setReady(nodeName: string, isReady: boolean): void {
-    const node = this.nodes.find((n) => n.name === nodeName)!;
-    if (isReady) this.notReady.delete(nodeName);
-    else this.notReady.add(nodeName);
-    this.store.put('nodes', nodeObject(node, { isReady }));
+    this.putNode(Object.assign(this.node(nodeName), { isNotReady: !isReady }));
   }
 
   /** A node joins the cluster (a scale-up), Ready, with its labels or HAMi's annotation. */
   addNode(node: StandInNode): void {
-    this.nodes.push({ ...node });
-    this.store.put('nodes', nodeObject(node, { isReady: true }));
+    const joined = { ...node };
+    this.nodes.push(joined);
+    this.putNode(joined);
   }
 
   /** Changes how the node tells its GPUs (GPU feature discovery labelling a node that joined, say). */
   setGpuLabels(nodeName: string, gpuLabels: StandInNode['gpuLabels']): void {
-    const node = this.nodes.find((n) => n.name === nodeName)!;
-    node.gpuLabels = gpuLabels;
-    this.store.put('nodes', nodeObject(node, { isReady: this.isReady(nodeName) }));
+    this.putNode(Object.assign(this.node(nodeName), { gpuLabels }));
   }
 
-  /** Removes the node object (`kubectl delete node`, a scale-down). */
+  /** Removes the node (`kubectl delete node`, a scale-down): no pod goes there any more. */
   removeNode(nodeName: string): void {
+    this.nodes.splice(this.nodes.indexOf(this.node(nodeName)), 1);
     this.store.delete('nodes', '', nodeName);
   }
 
-  /** Nodes whose kubelet stopped posting status (setReady false); every other node is Ready. */
-  private readonly notReady = new Set<string>();
+  private node(nodeName: string): StandInNode {
+    const node = this.nodes.find((n) => n.name === nodeName);
+    if (!node) throw new Error(`the stand-in has no node ${nodeName}`);
+    return node;
+  }
 
-  private isReady(nodeName: string): boolean {
-    return !this.notReady.has(nodeName);
+  private putNode(node: StandInNode): void {
+    this.store.put('nodes', nodeObject(node));
   }
 
   /**

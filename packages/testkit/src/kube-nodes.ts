@@ -7,12 +7,7 @@
 import type { StandInNode } from './kube-scheduler-fit.js';
 import type { KubeObject } from './kube-store.js';
 
-export interface NodeState {
-  isReady: boolean;
-  notReadyReason?: string;
-}
-
-export function nodeObject(node: StandInNode, state: NodeState): KubeObject {
+export function nodeObject(node: StandInNode): KubeObject {
   const isHami = node.gpuLabels === 'hami';
   const split = node.hamiSplit ?? 10;
   const product = node.product ?? 'NVIDIA-H100-80GB-HBM3';
@@ -36,9 +31,9 @@ export function nodeObject(node: StandInNode, state: NodeState): KubeObject {
       capacity: { cpu: '32', memory: '263842500Ki', pods: '110', 'nvidia.com/gpu': gpuCount },
       allocatable: { cpu: '32', memory: '263740100Ki', pods: '110', 'nvidia.com/gpu': gpuCount },
       conditions: [
-        state.isReady
-          ? { type: 'Ready', status: 'True', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletReady', message: 'kubelet is posting ready status' }
-          : { type: 'Ready', status: 'Unknown', lastHeartbeatTime: at, lastTransitionTime: at, reason: state.notReadyReason ?? 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' },
+        node.isNotReady
+          ? { type: 'Ready', status: 'Unknown', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }
+          : { type: 'Ready', status: 'True', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
       ],
     },
   };

@@ -19,6 +19,8 @@ export interface StandInNode {
   product?: string;
   /** `kubectl cordon`: no new pods. */
   isCordoned?: boolean;
+  /** Its kubelet stopped posting status: the Ready condition is Unknown. */
+  isNotReady?: boolean;
 }
 
 /** A pod bound to a GPU: its slice in MiB, or undefined for the whole GPU. */

@@ -11,6 +11,8 @@ export interface StagedInput {
   stagedKey: string;
 }
 
+export const isStagedInput = (input: unknown): input is StagedInput => typeof input === 'object' && input !== null && 'stagedKey' in input;
+
 export interface CheckedJob {
   /** The parsed request, less its input. */
   request: Omit<JobRequest, 'input'>;

@@ -41,7 +41,7 @@ export class InventoryPublisher {
     private readonly metrics: SchedulerMetrics,
     private readonly log: Logger,
   ) {
-    metrics.setGpuSource(() => this.snapshot().gpus);
+    metrics.setGpuSource(() => this.gpuStates());
   }
 
   /** Publishes at the end of this turn of the event loop, or when MIN_INTERVAL_MS has passed since the last. */
@@ -68,10 +68,33 @@ export class InventoryPublisher {
       kinds,
       unavailableKinds: this.source.unavailableKinds(),
       heldByKind: Object.fromEntries(kinds.map((kind) => [kind, this.source.heldOf(kind)])),
-      gpus: ledger
-        .capacities()
-        .filter((c) => c.solveServer === undefined)
-        .map((c) => {
+      gpus: this.gpuStates(),
+      solveServers: (this.source.solveServers?.servers ?? []).map((server) => {
+        const slots = ledger.capacity(serverDeviceId(server.name));
+        return {
+          name: server.name,
+          url: server.url,
+          gpus: server.gpus ?? [],
+          problems: server.problems,
+          slots: slots?.maxJobs ?? server.slots,
+          running: slots?.jobs ?? 0,
+          unavailableReason: slots?.drainedReason ?? null,
+        };
+      }),
+      kindGpus: this.source.kindGpus,
+      modelGpus: this.source.modelGpus,
+      drainedReason: this.source.drainedReason() ?? null,
+      gpuMonitor: monitor?.status() ?? null,
+    };
+  }
+
+  /** This box's GPUs as published (solve servers' slots left out). */
+  private gpuStates(): Inventory['gpus'] {
+    const { ledger, monitor } = this.source;
+    return ledger
+      .capacities()
+      .filter((c) => c.solveServer === undefined)
+      .map((c) => {
         const spec = ledger.spec(c.id)!;
         const readout = monitor?.readout(c.id);
         return {
@@ -92,24 +115,7 @@ export class InventoryPublisher {
           temperatureC: readout?.temperatureC ?? null,
           busyUntil: ledger.busyUntil(c.id) ?? null,
         };
-      }),
-      solveServers: (this.source.solveServers?.servers ?? []).map((server) => {
-        const slots = ledger.capacity(serverDeviceId(server.name));
-        return {
-          name: server.name,
-          url: server.url,
-          gpus: server.gpus ?? [],
-          problems: server.problems,
-          slots: slots?.maxJobs ?? server.slots,
-          running: slots?.jobs ?? 0,
-          unavailableReason: slots?.drainedReason ?? null,
-        };
-      }),
-      kindGpus: this.source.kindGpus,
-      modelGpus: this.source.modelGpus,
-      drainedReason: this.source.drainedReason() ?? null,
-      gpuMonitor: monitor?.status() ?? null,
-    };
+      });
   }
 
   async publish(): Promise<void> {

@@ -75,7 +75,11 @@ export class VramLedger {
   /** Every change of a GPU's capacity goes through here. */
   private changed(gpu: GpuState): void {
     gpu.capacity = undefined;
-    for (const listener of this.listeners) listener(gpu.spec.id);
+    this.notify(gpu.spec.id);
+  }
+
+  private notify(gpuId: string): void {
+    for (const listener of this.listeners) listener(gpuId);
   }
 
   addGpu(spec: GpuSpec): void {
@@ -95,7 +99,7 @@ export class VramLedger {
     if (!gpu || gpu.jobs.size > 0) return false;
     this.forgetLargest();
     this.gpus.delete(id);
-    for (const listener of this.listeners) listener(id);
+    this.notify(id);
     return true;
   }
 
@@ -236,27 +240,31 @@ export class VramLedger {
     return reservation;
   }
 
+  // The GPU monitor and the cluster reader set these on every poll, mostly to what they were: only
+  // a change is one (the core's room index re-reads each GPU it is told of).
+
   /** Memory the driver reports in use by processes that are not our jobs. */
   setNotOurs(gpuId: string, mb: number): void {
     const gpu = this.gpus.get(gpuId);
-    if (gpu) {
-      gpu.notOursMb = Math.max(0, Math.round(mb));
+    const notOursMb = Math.max(0, Math.round(mb));
+    if (gpu && gpu.notOursMb !== notOursMb) {
+      gpu.notOursMb = notOursMb;
       this.changed(gpu);
     }
   }
 
   drain(gpuId: string, reason: string): void {
-    const gpu = this.gpus.get(gpuId);
-    if (gpu) {
-      gpu.drainedReason = reason;
-      this.changed(gpu);
-    }
+    this.setDrained(gpuId, reason);
   }
 
   undrain(gpuId: string): void {
+    this.setDrained(gpuId, undefined);
+  }
+
+  private setDrained(gpuId: string, reason: string | undefined): void {
     const gpu = this.gpus.get(gpuId);
-    if (gpu) {
-      gpu.drainedReason = undefined;
+    if (gpu && gpu.drainedReason !== reason) {
+      gpu.drainedReason = reason;
       this.changed(gpu);
     }
   }

@@ -62,9 +62,18 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
 
   /** The room index, brought up to date with the ledger; built again when a GPU left it (rare: a node left its cluster). */
   private currentRooms(): RoomIndex {
-    if (this.rooms && [...this.changedGpus].some((gpuId) => this.ledger.capacity(gpuId) === undefined)) this.rooms = undefined;
-    if (!this.rooms) this.rooms = new RoomIndex(this.ledger.capacities(), this.options.packing, this.options);
-    else for (const gpuId of this.changedGpus) this.rooms.set(this.ledger.capacity(gpuId)!);
+    const rooms = this.rooms;
+    if (rooms) {
+      for (const gpuId of this.changedGpus) {
+        const room = this.ledger.capacity(gpuId);
+        if (!room) {
+          this.rooms = undefined;
+          break;
+        }
+        rooms.set(room);
+      }
+    }
+    this.rooms ??= new RoomIndex(this.ledger.capacities(), this.options.packing, this.options);
     this.changedGpus.clear();
     return this.rooms;
   }
@@ -138,12 +147,12 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
       this.window.remove(job.id);
       return { type: 'dispatch', job, reservation };
     }
-    // Waiting, the reason looks at every GPU the job may use: a job that waits costs GPUs, one placed does not.
-    const capacities = this.ledger.capacities().filter((g) => !allowed || allowed.has(g.id));
-    let reason = isLineBlocked ? placement.reason : this.whyWaiting(job, capacities);
+    // Waiting, the reason may look at every GPU the job may use: a job that waits costs GPUs, one placed does not.
+    const capacities = () => this.ledger.capacities().filter((g) => !allowed || allowed.has(g.id));
+    let reason = isLineBlocked ? placement.reason : this.whyWaiting(job, allowed, capacities);
     let reservedFor: FutureReservation | undefined;
     if (isStarving) {
-      reservedFor = this.reserveFuture(job, capacities.filter((g) => g.drainedReason === undefined).map((g) => g.id), timelines, now);
+      reservedFor = this.reserveFuture(job, capacities().filter((g) => g.drainedReason === undefined).map((g) => g.id), timelines, now);
       if (reservedFor) {
         reason += `; waiting ${minutes(now - job.submittedAt)}, so ${this.labelOf(reservedFor.gpu)} is reserved for it: new jobs start there only if they cannot delay it (it starts by ${minutes(reservedFor.startsAt - now)} from now at the latest)`;
       }
@@ -169,12 +178,19 @@ export class SchedulerCore<T extends CoreJob = CoreJob> {
     }
   }
 
-  /** The reason from VRAM, limits and draining; or, when only a reservation is in the way, that. */
-  private whyWaiting(job: T, capacities: GpuCapacity[]): string {
-    const ignoringReservations = place(capacities, job.vramMb, { policy: this.options.packing, maxJobsPerGpu: this.options.maxJobsPerGpu });
-    if (!ignoringReservations.ok) return ignoringReservations.reason;
+  /**
+   * When only a reservation is in the way, that (the room index's pick is the scan's); otherwise the
+   * reason from VRAM, limits and draining, which reads every GPU the job may use.
+   */
+  private whyWaiting(job: T, allowed: ReadonlySet<string> | undefined, capacities: () => GpuCapacity[]): string {
+    let fits = this.currentRooms().pick(job.vramMb, allowed)?.id;
+    if (fits === undefined) {
+      const ignoringReservations = place(capacities(), job.vramMb, { policy: this.options.packing, maxJobsPerGpu: this.options.maxJobsPerGpu });
+      if (!ignoringReservations.ok) return ignoringReservations.reason;
+      fits = ignoringReservations.gpu;
+    }
     // Never the holder's id: it may be another tenant's job, and this reason is shown to this job's tenant.
-    return `fits on ${this.labelOf(ignoringReservations.gpu)}, but it is reserved for a job that has waited longer and this job (up to ${minutes(job.runBoundMs)}) could delay it`;
+    return `fits on ${this.labelOf(fits)}, but it is reserved for a job that has waited longer and this job (up to ${minutes(job.runBoundMs)}) could delay it`;
   }
 
   private reserveFuture(job: T, gpuIds: string[], timelines: GpuTimelines, now: number): FutureReservation | undefined {

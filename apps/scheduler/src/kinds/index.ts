@@ -5,6 +5,7 @@ import { foldContainer } from './fold/fold-container.js';
 import type { ContainerAdapter } from '../executors/container-attempt.js';
 import { DockerExecutor } from '../executors/docker.js';
 import type { Executor } from '../executors/executor.js';
+import type { NodeOf } from '../gpus/cluster/kube-config.js';
 import { HttpExecutor } from '../executors/http.js';
 import { KubernetesExecutor } from '../executors/kubernetes/kubernetes-executor.js';
 import { InferenceExecutor } from './inference/inference-executor.js';
@@ -17,11 +18,11 @@ import type { SolveServers } from './solve/solve-servers.js';
 const CONTAINER_ADAPTERS: Record<string, ContainerAdapter> = { fold: foldContainer };
 
 /**
- * Each kind's executor; solve jobs go to `solveServers` when config lists servers. `gpuNodes`: the
- * node of each GPU read from a Kubernetes cluster (kept current as nodes join), beside those a
+ * Each kind's executor; solve jobs go to `solveServers` when config lists servers. `clusterNodeOf`:
+ * the node of a GPU read from a Kubernetes cluster (as the cluster is now), beside those a
  * kubernetes executor's config names.
  */
-export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, solveServers?: SolveServers, gpuNodes: ReadonlyMap<string, string> = new Map()): Map<string, Executor> {
+export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, solveServers?: SolveServers, clusterNodeOf: NodeOf = () => undefined): Map<string, Executor> {
   const executors = new Map<string, Executor>();
   if (solveServers) executors.set('solve', new SolveRouter(solveServers, log.child({ kind: 'solve', executor: 'solve-servers' })));
   executors.set('inference', new InferenceExecutor(config, log.child({ kind: 'inference', executor: 'pipeline' })));
@@ -45,7 +46,7 @@ export function createExecutors(config: GpuqConfig, boxId: string, log: Logger, 
         const adapter = CONTAINER_ADAPTERS[kind];
         if (!adapter) throw new Error(`config kinds.${kind}.executor is kubernetes, but gpuq knows no container for ${kind} jobs`);
         const kubeLog = log.child({ kind, executor: 'kubernetes', namespace: executor.namespace });
-        executors.set(kind, new KubernetesExecutor(executor, adapter, config.artifactsDir, boxId, kubeLog, gpuNodes));
+        executors.set(kind, new KubernetesExecutor(executor, adapter, config.artifactsDir, boxId, kubeLog, clusterNodeOf));
         break;
       }
     }

@@ -12,7 +12,8 @@ import type { Logger } from '@gpuq/runtime';
 import { isHandedOver, JobFailure, type ExecutionHooks, type ExecutionRequest, type Executor } from '../executor.js';
 import { CONTAINER, JOB_ID_ANNOTATION, jobManifest, jobName, LABELS } from './job-manifest.js';
 import { keepArtifacts, prepareTask, writeAttemptDir, type ContainerAdapter, type ContainerOutcome } from '../container-attempt.js';
-import { kubeApi, messageOf, statusOf, type KubeApi } from './kube-api.js';
+import { kubeApi, type KubeApi, type NodeOf } from '../../gpus/cluster/kube-config.js';
+import { messageOf, statusOf } from '../../gpus/cluster/kube-errors.js';
 import { ResourceWatch } from './namespace-watch.js';
 import { attemptState, isDisrupted, type AttemptState } from './pod-state.js';
 
@@ -36,8 +37,8 @@ export class KubernetesExecutor implements Executor {
     private readonly artifactsDir: string,
     private readonly boxId: string,
     private readonly log: Logger,
-    /** The node of each GPU read from the cluster (config's `cluster`), kept current as nodes join. */
-    private readonly clusterNodes: ReadonlyMap<string, string> = new Map(),
+    /** The node of a GPU read from the cluster (config's `cluster`), as the cluster is now. */
+    private readonly clusterNodeOf: NodeOf = () => undefined,
   ) {
     this.api = kubeApi(config.kubeconfig);
     this.localDir = resolve(config.volume.localDir);
@@ -62,10 +63,10 @@ export class KubernetesExecutor implements Executor {
   async run(job: ExecutionRequest, signal: AbortSignal, hooks: ExecutionHooks): Promise<unknown> {
     signal.throwIfAborted();
     const task = prepareTask(this.adapter, job.input);
-    const node = this.config.gpuNodes[job.gpu.id] ?? this.clusterNodes.get(job.gpu.id);
+    const node = this.config.gpuNodes[job.gpu.id] ?? this.clusterNodeOf(job.gpu.id);
     if (!node) throw new JobFailure('worker_error', `config kinds' kubernetes executor names no node for ${job.gpu.id} in gpuNodes`, false);
     if (this.config.gpuSharing === 'hami' && !job.gpu.uuid) {
-      const why = this.clusterNodes.has(job.gpu.id) ? `its node ${node} has no HAMi device annotation (hami.io/node-nvidia-register)` : 'config gives it none';
+      const why = this.clusterNodeOf(job.gpu.id) !== undefined ? `its node ${node} has no HAMi device annotation (hami.io/node-nvidia-register)` : 'config gives it none';
       throw new JobFailure('worker_error', `gpuSharing hami pins a job to its GPU by UUID, and ${job.gpu.id} has none: ${why}`, false);
     }
     const name = jobName(job.jobId, job.attempt);

@@ -5,13 +5,13 @@
 // of them (drained with the reason until then); a GPU HAMi calls unhealthy or cordoned drains alone;
 // what other pods hold on the nodes is "not ours". When the API does not answer, the GPUs keep
 // their last state.
-import { CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ClusterGpusConfig } from '@gpuq/shared';
 import type { Logger } from '@gpuq/runtime';
 import type { GpuSpec } from '../../core/gpu-spec.js';
 import type { VramLedger } from '../../core/ledger.js';
 import type { GpuHealth } from '../gpu-health.js';
-import { loadKubeConfig } from './kube-config.js';
+import { kubeApi } from './kube-config.js';
 import { messageOf } from './kube-errors.js';
 import { gpusOfNode, whyHamiGpuUnavailable, whyNodeUnavailable, type NodeGpu } from './node-gpus.js';
 import { otherPodsGpuUse, type NodeGpuUse } from './other-pods.js';
@@ -37,8 +37,6 @@ export class ClusterGpus {
   private failing: string | undefined;
   /** Nodes that match but offer no GPU gpuq can schedule (yet: labels may come later), with why: said once. */
   private readonly unusable = new Map<string, string>();
-  /** Each GPU's node, by gpuq's id: the executor pins Jobs with it, and it grows as nodes join. */
-  private readonly nodeOfGpu: Map<string, string>;
 
   private constructor(
     private readonly core: CoreV1Api,
@@ -48,9 +46,7 @@ export class ClusterGpus {
     private readonly log: Logger,
     /** Every kind runs whole GPUs (gpuSharing whole): one job per GPU, HAMi's or not. */
     private readonly isWholeOnly: boolean,
-  ) {
-    this.nodeOfGpu = new Map([...gpus.values()].map((g) => [g.id, g.node]));
-  }
+  ) {}
 
   /**
    * Reads the GPU nodes; fails, saying what it found, when none offers a GPU gpuq can schedule.
@@ -58,9 +54,7 @@ export class ClusterGpus {
    * takes one job at a time.
    */
   static async read(config: ClusterGpusConfig, log: Logger, isWholeOnly = false): Promise<ClusterGpus> {
-    const kubeConfig = loadKubeConfig(config.kubeconfig);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    const server = kubeConfig.getCurrentCluster()?.server ?? 'no cluster';
+    const { core, server } = kubeApi(config.kubeconfig);
     let nodes: V1Node[];
     try {
       nodes = (await core.listNode({ labelSelector: config.nodeSelector })).items;
@@ -85,9 +79,9 @@ export class ClusterGpus {
     return [...this.gpus.values()].map((g) => this.specOf(g));
   }
 
-  /** The node each GPU sits on, by gpuq's id (the Job's node affinity): live, it grows as nodes join. */
-  nodes(): ReadonlyMap<string, string> {
-    return this.nodeOfGpu;
+  /** The node a GPU sits on, by gpuq's id (the Job's node affinity), as the cluster is now. */
+  nodeOf(gpuId: string): string | undefined {
+    return this.gpus.get(gpuId)?.node;
   }
 
   /** Polls until stop(). */
@@ -118,14 +112,20 @@ export class ClusterGpus {
     const byName = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
     let changed = this.addJoined(nodes, ledger, prepare);
     const onNode = new Map<string, NodeGpu[]>();
-    for (const gpu of this.gpus.values()) onNode.set(gpu.node, [...(onNode.get(gpu.node) ?? []), gpu]);
+    for (const gpu of this.gpus.values()) {
+      const gpus = onNode.get(gpu.node) ?? [];
+      onNode.set(gpu.node, gpus);
+      gpus.push(gpu);
+    }
     for (const [name, gpus] of onNode) {
       const node = byName.get(name);
-      if (!node && this.removeLeft(name, gpus, ledger, health)) changed = true;
+      if (!node && this.removeLeft(name, gpus, ledger, health)) {
+        changed = true;
+        continue;
+      }
       const use = others.get(name);
       const notOurs = this.notOursOn(gpus, use, ledger);
       for (const gpu of gpus) {
-        if (!this.gpus.has(gpu.id)) continue;
         const before = ledger.capacity(gpu.id);
         const why = node ? (whyNodeUnavailable(node) ?? whyHamiGpuUnavailable(node, gpu)) : `node ${name} is gone from the cluster, or no longer matches nodeSelector ${this.config.nodeSelector}`;
         health.set(gpu.id, 'node', why);
@@ -147,7 +147,6 @@ export class ClusterGpus {
       ledger.removeGpu(gpu.id);
       health.forget(gpu.id);
       this.gpus.delete(gpu.id);
-      this.nodeOfGpu.delete(gpu.id);
     }
     this.log.info({ node: name, gpus: gpus.map((g) => g.id) }, `node ${name} left the cluster, or no longer matches nodeSelector ${this.config.nodeSelector}: its GPUs are no longer scheduled`);
     return true;
@@ -155,7 +154,7 @@ export class ClusterGpus {
 
   /** The GPUs of nodes not seen before, added to the ledger; true when any was. */
   private addJoined(nodes: readonly V1Node[], ledger: VramLedger, prepare: (spec: GpuSpec) => GpuSpec): boolean {
-    const known = new Set(this.nodeOfGpu.values());
+    const known = new Set([...this.gpus.values()].map((g) => g.node));
     let added = false;
     for (const node of nodes) {
       const name = node.metadata?.name ?? '';
@@ -170,7 +169,6 @@ export class ClusterGpus {
       this.unusable.delete(name);
       for (const gpu of read.gpus) {
         this.gpus.set(gpu.id, gpu);
-        this.nodeOfGpu.set(gpu.id, gpu.node);
         ledger.addGpu(prepare(this.specOf(gpu)));
       }
       this.log.info({ node: name, gpus: read.gpus.map((g) => `${g.id}:${g.totalMb}MiB`) }, 'a GPU node joined the cluster: its GPUs are scheduled');
