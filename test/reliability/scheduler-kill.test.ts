@@ -37,7 +37,9 @@ afterEach(async () => {
 
 const job = (i: number) => (i % MILP_EVERY === 0 ? markedSolve(i, marketSplitMilp(1.5)) : markedSolve(i));
 
-const isActive = (p: AppProcess) => p.lines.some((l) => l.msg === 'holding the box lease: active');
+const ACTIVE = 'holding the box lease: active';
+const STANDBY = 'another scheduler holds this box: standby';
+const isActive = (p: AppProcess) => p.lines.some((l) => l.msg === ACTIVE);
 
 it(
   'kill -9 of the active scheduler under load, a standby taking over each time: every job succeeds once, is never solved twice at a time, and the ledger ends empty',
@@ -49,14 +51,24 @@ it(
       solve: { servers: [{ name: 'solver-cpu', url: proxy.url, slots: SLOTS, healthIntervalMs: 500 }] },
     });
     proxy.target = stack.solverUrl;
-    const startStandby = async () => {
-      const standby = stack!.startScheduler();
-      schedulers.push(standby);
-      await standby.waitForLog((l) => l.msg === 'another scheduler holds this box: standby', 'standby', 30_000);
-      return standby;
-    };
     let active = stack.scheduler;
     schedulers.push(active);
+    // Usually the new process finds the lease held and waits as standby. On a loaded machine the
+    // active one can stall past the lease's 1.5 s and lose it, and the new process takes the box
+    // instead: the deposed one exits (what a supervisor restarts), and the test goes on with the
+    // new active and starts another standby. Nothing below may then break either.
+    const startStandby = async (): Promise<AppProcess> => {
+      for (;;) {
+        const started = stack!.startScheduler();
+        schedulers.push(started);
+        const role = await started.waitForLog((l) => l.msg === STANDBY || l.msg === ACTIVE, 'standby', 30_000);
+        if (role.msg === STANDBY) return started;
+        await active.waitForLog((l) => l.msg === 'lost the box lease', 'a lost lease, a later scheduler being active', 30_000);
+        await active.exited;
+        active = started;
+        stack!.scheduler = active;
+      }
+    };
     let standby = await startStandby();
     const stream = new JobStream({ apiUrls: [stack.apiUrl], job, intervalMs: 250 });
     const proxyOf = proxy;
@@ -75,7 +87,7 @@ it(
       for (let round = 0; round < KILLS; round++) {
         await waitFor(solvingMilp, { what: `round ${round + 1}: a MILP being solved`, timeoutMs: 60_000, intervalMs: 50 });
         await active.kill();
-        await standby.waitForLog((l) => l.msg === 'holding the box lease: active', `round ${round + 1}: takeover`, 30_000);
+        await standby.waitForLog((l) => l.msg === ACTIVE, `round ${round + 1}: takeover`, 30_000);
         const tookOverAt = Date.now();
         active = standby;
         stack.scheduler = active;
@@ -100,14 +112,17 @@ it(
     const requests = solveRequests(proxy.exchanges);
     expect(new Set(requests.map((r) => r.marker))).toEqual(new Set(jobs.map((j) => j.marker)));
     expect(overlaps(requests)).toEqual([]);
-    // A kill can orphan at most the submits it cut off (the README's known gap): one per slot.
-    expect(unfollowed(requests).length).toBeLessThanOrEqual(KILLS * SLOTS);
+    // A kill (or a lost lease) can orphan at most the submits it cut off (the README's known gap): one per slot.
+    const lostLeases = schedulers.filter((s) => s.lines.some((l) => l.msg === 'lost the box lease')).length;
+    expect(unfollowed(requests).length).toBeLessThanOrEqual((KILLS + lostLeases) * SLOTS);
     // The server's own log agrees with the recording.
     expect(stack.solver.lines.filter((l) => l.msg === 'accepted a request')).toHaveLength(requests.length);
     // The kills hit running work, and successors picked it up where it ran.
     const reattached = schedulers.flatMap((s) => s.lines.filter((l) => l.msg === 're-attached to a request a previous scheduler submitted'));
     expect(reattached.length).toBeGreaterThanOrEqual(1);
-    expect(schedulers.filter(isActive).length).toBe(KILLS + 1);
+    // The first active and one more per kill; a lease lost to a stall (see startStandby) can add one.
+    expect(schedulers.filter(isActive).length).toBeGreaterThanOrEqual(KILLS + 1);
+    expect(schedulers.filter(isActive).length).toBeLessThanOrEqual(KILLS + 1 + lostLeases);
 
     expect(await settle(stack, active), stack.logs()).toEqual(SETTLED);
   },

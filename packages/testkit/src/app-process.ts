@@ -56,9 +56,11 @@ export class AppProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Waits for a log line matching `predicate`; fails at once, with the process's last lines, if it exits first. */
+  /** Waits for a log line matching `predicate`; fails with the process's last lines at the deadline, or at once if it exits first. */
   waitForLog(predicate: (line: LogLine) => boolean, what: string, timeoutMs = 15_000): Promise<LogLine> {
-    const seen = waitFor(() => this.lines.find(predicate), { what: `${this.name}: ${what}`, timeoutMs });
+    const seen = waitFor(() => this.lines.find(predicate), { what: `${this.name}: ${what}`, timeoutMs }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; its last lines:\n${this.tail(20)}`);
+    });
     // 'close' comes after the output streams ended, so every line the process wrote is read by then.
     const gone = this.closed.then(({ code, signal }) => {
       const line = this.lines.find(predicate);
