@@ -87,7 +87,10 @@ export async function enqueueJobs(queues: ReadonlyMap<Kind, Queue>, redis: Redis
   const kinds = [...byKind.keys()];
   const failed = adds.flatMap((result, i) => (result.status === 'rejected' ? [{ kind: kinds[i]!, reason: result.reason as unknown }] : []));
   const added = kinds.filter((kind) => !failed.some((f) => f.kind === kind));
-  await Promise.all(added.map((kind) => redis.publish(queueChangedChannel(kind), 'added')));
+  // The message is a hint (a box that misses it finds the job at its next poll): sent, not awaited.
+  // The jobs are in Redis already, so the submit answers now, one round trip sooner, and a message
+  // that fails cannot fail a submit whose job was added (its retry would add the job twice).
+  for (const kind of added) void redis.publish(queueChangedChannel(kind), 'added').catch(() => undefined);
   if (failed.length > 0) {
     // Those jobs were not added: their inputs would stay for nothing (a retried submit writes them again).
     const inputs = failed.flatMap(({ kind }) => byKind.get(kind)!.filter((j) => j.input !== undefined).map((j) => keys.jobInput(j.id)));

@@ -1,7 +1,7 @@
 // Submits of one event-loop turn go to Redis together (real Redis and BullMQ): each resolves once
 // its job is stored, with its input and need (written on the queue's connection, in the add's round
 // trip); when one kind's jobs cannot be added, or their inputs cannot be written, only the submits
-// of that kind fail, and nothing of theirs is left behind.
+// of that kind fail, and nothing of theirs is left behind; the message to the schedulers fails none.
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULLMQ_PREFIX, GpuqConfig, keys, queueName, type Kind } from '@gpuq/shared';
@@ -94,5 +94,20 @@ describe('the submit batcher', () => {
     expect(await real.getJob(inference.id)).toBeUndefined();
     expect(await redis.exists(keys.jobInput(inference.id))).toBe(0);
     expect(await queues.get('solve')!.getJobState(solve.id)).toBe('prioritized');
+  });
+
+  it('answers a submit whose job is stored even when the message to the schedulers fails (a retry would add it twice)', async () => {
+    // Every command but PUBLISH goes to Redis; the message is only a hint, found at the next poll.
+    const silenced = new Proxy(redis, {
+      get: (target, property) => {
+        if (property === 'publish') return () => Promise.reject(new Error('Connection is closed.'));
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const batcher = new SubmitBatcher(queues, silenced, config);
+    const job = prepared('solve');
+    await expect(batcher.add([job])).resolves.toBeUndefined();
+    expect(await queues.get('solve')!.getJobState(job.id)).toBe('prioritized');
   });
 });
