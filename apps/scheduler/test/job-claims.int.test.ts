@@ -1,13 +1,14 @@
 // The peek and claim scripts against a real Redis and BullMQ's own scripts (ADR 0004): a box sees
 // the head of the queue in BullMQ's order, takes exactly the jobs it chose where they still wait,
 // and a claimed job then lives as any BullMQ job: completed, failed and retried after its backoff,
-// returned by the stalled check when its lock lapses.
+// returned by the stalled check when its lock lapses. A claim whose reply was lost, and which the
+// client sends again after reconnecting, gets the jobs it took the first time.
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullJobOptions, BULLMQ_PREFIX, keys, type JobData } from '@gpuq/shared';
 import { bullConnection, Redis } from '@gpuq/runtime';
-import { waitFor } from '@gpuq/testkit';
+import { ReplyCutter, waitFor } from '@gpuq/testkit';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
 import { JobClaims } from '../src/queue/job-claims.js';
 
@@ -92,6 +93,43 @@ describe('peek and claim', () => {
     }
   });
 
+  it('gives a claim sent again (its reply lost) the jobs it took, taken once: one attempt, one active entry, one event', async () => {
+    const { queue, claims, add, close } = await setup();
+    try {
+      await add('once', 50);
+      const first = await claims.claim([{ id: 'once', token: 'same' }], 5_000);
+      const again = await claims.claim([{ id: 'once', token: 'same' }], 5_000);
+      expect(again.map((c) => [c.job.id, c.job.attemptsStarted])).toEqual(first.map((c) => [c.job.id, c.job.attemptsStarted]));
+      expect(again[0]!.job.attemptsStarted).toBe(1);
+      expect(await queue.getActive()).toHaveLength(1);
+      const events = await redis.xrange(`${BULLMQ_PREFIX}:${queue.name}:events`, '-', '+');
+      expect(events.filter(([, fields]) => fields.includes('active'))).toHaveLength(1);
+      // Another token is another claim: it gets nothing.
+      expect(await claims.claim([{ id: 'once', token: 'other' }], 5_000)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('hands the job to a claim whose connection dropped after Redis ran it: ioredis sends it again on reconnecting', async () => {
+    const { queue, worker, add, close } = await setup();
+    const cut = await ReplyCutter.start(url);
+    const client = new Redis(cut.urlFor(url), { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    try {
+      await add('resent', 50);
+      const token = randomUUID();
+      cut.dropReplyTo(token);
+      const claimed = await new JobClaims(client, queue.name, worker, 'test-box').claim([{ id: 'resent', token }], 5_000);
+      expect(cut.drops).toBe(1);
+      expect(claimed.map((c) => [c.job.id, c.job.attemptsStarted])).toEqual([['resent', 1]]);
+      expect(await queue.getJobState('resent')).toBe('active');
+    } finally {
+      client.disconnect();
+      await cut.close();
+      await close();
+    }
+  });
+
   it('reads, with the claim, what intake needs of each job: its run record, its cancel mark and its input kept apart', async () => {
     const { claims, add, close } = await setup();
     try {
@@ -147,3 +185,4 @@ describe('peek and claim', () => {
     }
   });
 });
+

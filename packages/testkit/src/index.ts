@@ -6,3 +6,4 @@ export * from './docker-engine.js';
 export * from './process-alive.js';
 export * from './listening-app.js';
 export * from './kube-api-stand-in.js';
+export * from './reply-cutter.js';

@@ -57,6 +57,10 @@ return {nextDelayed[2] or false, head}
 // 'active' event) and return its hash, with what the scheduler reads before it holds the job: its
 // run record, whether a cancel was asked for, and its input kept apart. Otherwise nothing for it.
 // The wait list is searched from its right end, where its head is: a long list is not walked.
+// A job already locked with the same token was taken by this very claim: the client sent it again
+// after a reconnect because the reply was lost (ioredis resends what was unanswered). It is
+// returned as taken, unchanged; otherwise it would sit in the active list, owned by no one, until
+// BullMQ's stalled check brings it back, a lock and a check interval later.
 const CLAIM = new RedisScript(`
 local prefix, now, lockMs, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local runKey, cancelKey, inputKey = ARGV[5], ARGV[6], ARGV[7]
@@ -71,6 +75,10 @@ for i = 8, #ARGV, 2 do
     redis.call('HSET', prefix .. id, 'processedOn', now, 'pb', name)
     redis.call('HINCRBY', prefix .. id, 'ats', 1)
     redis.call('XADD', KEYS[4], '*', 'event', 'active', 'jobId', id, 'prev', 'waiting')
+  elseif redis.call('GET', prefix .. id .. ':lock') == token then
+    taken = 1
+  end
+  if taken > 0 then
     local run = redis.call('HGETALL', (string.gsub(runKey, '{id}', id)))
     local cancelled = redis.call('EXISTS', (string.gsub(cancelKey, '{id}', id)))
     local input = redis.call('GET', (string.gsub(inputKey, '{id}', id)))

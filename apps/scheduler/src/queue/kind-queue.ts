@@ -3,7 +3,7 @@
 // job's own token, and BullMQ's stalled check, which returns the jobs of a box that died.
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
-import { BULLMQ_PREFIX, keys, queueName, type JobData } from '@gpuq/shared';
+import { BULLMQ_PREFIX, bullmqKey, keys, queueName, type JobData } from '@gpuq/shared';
 import { RedisScript, type Logger, type Redis } from '@gpuq/runtime';
 import { withInput, type InputRead } from './job-inputs.js';
 import { JobClaims, type ClaimedJob, type Peek } from './job-claims.js';
@@ -141,7 +141,8 @@ export class KindQueue {
       await job.moveToCompleted(result, token, false);
       isRecorded = true;
     } catch (err) {
-      this.options.log.warn({ err, jobId: job.id }, 'could not complete the job: its lock was lost');
+      isRecorded = (await this.endLanded(job)) !== undefined;
+      if (!isRecorded) this.options.log.warn({ err, jobId: job.id }, 'could not complete the job: its lock was lost');
     } finally {
       this.locks.delete(job.id!);
     }
@@ -159,13 +160,39 @@ export class KindQueue {
       await job.moveToFailed(error, token, false);
       isRecorded = true;
     } catch (err) {
-      this.options.log.warn({ err, jobId: job.id }, 'could not fail the job: its lock was lost');
+      const landed = await this.endLanded(job);
+      isRecorded = landed !== undefined;
+      if (landed) {
+        // What BullMQ sets on the job once its call answers.
+        job.attemptsMade += 1;
+        if (landed.finishedOn !== undefined) job.finishedOn = landed.finishedOn;
+      } else {
+        this.options.log.warn({ err, jobId: job.id }, 'could not fail the job: its lock was lost');
+      }
     } finally {
       this.locks.delete(job.id!);
     }
     // finishedOn is set when the job failed for good, not when it waits to be retried.
     await this.afterEnd(job.id!, { dropInput: isRecorded && job.finishedOn !== undefined, forgetNeed: !willRetry });
     return isRecorded;
+  }
+
+  /**
+   * After BullMQ's end call failed: whether the end was recorded all the same. The connection can
+   * drop after Redis ran the call and before its answer came; the client sends it again on
+   * reconnecting, and that second call is refused (the lock is gone with the first). The end is
+   * ours when the job has left the active list, its attempt was counted (every end counts it; the
+   * stalled check does not), and no claim since started another attempt.
+   */
+  private async endLanded(job: Job): Promise<{ finishedOn: number | undefined } | undefined> {
+    const { redis, kind } = this.options;
+    try {
+      const [[started, made, finishedOn], activeAt] = await Promise.all([redis.hmget(bullmqKey(kind, job.id!), 'ats', 'atm', 'finishedOn'), redis.lpos(bullmqKey(kind, 'active'), job.id!)]);
+      const isOurs = activeAt === null && Number(started) === job.attemptsStarted && Number(made) === job.attemptsMade + 1;
+      return isOurs ? { finishedOn: finishedOn === null ? undefined : Number(finishedOn) } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** What follows a job's end in BullMQ: its input (read no more) and need, and the word to its event channel. */
