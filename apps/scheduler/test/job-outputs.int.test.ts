@@ -3,14 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINISHED_JOB_RETENTION_S, keys } from '@gpuq/shared';
 import { Redis } from '@gpuq/runtime';
+import { ReplyCutter } from '@gpuq/testkit';
 import { freshRedisUrl } from '../../../test/helpers/redis-db.js';
 import { FencedWriter } from '../src/box/fenced-writes.js';
 import { JOB_LOG_MAX_BYTES, RunRecords } from '../src/queue/run-records.js';
 
+let url: string;
 let redis: Redis;
 let records: RunRecords;
 beforeAll(async () => {
-  redis = new Redis(await freshRedisUrl(), { maxRetriesPerRequest: 2 });
+  url = await freshRedisUrl();
+  redis = new Redis(url, { maxRetriesPerRequest: 2 });
   records = new RunRecords(redis, new FencedWriter(redis, 'fence', () => 1), 'box-a', () => 1);
 });
 afterAll(async () => {
@@ -81,5 +84,26 @@ describe('RunRecords: a job’s attempts', () => {
       { attempt: 3, box: 'box-a', gpu: 'gpu1', vramMb: 40_000, server: null, startedAt: 3_000, finishedAt: 4_000, error: null },
     ]);
     expect(await redis.ttl(keys.jobAttempts('job-5'))).toBeGreaterThan(FINISHED_JOB_RETENTION_S - 10);
+  });
+
+  it('adds an attempt’s seconds once when its end is sent again (the reply lost with the connection, ioredis resending it)', async () => {
+    await redis.set('fence', '1');
+    const cut = await ReplyCutter.start(url);
+    const through = new Redis(cut.urlFor(url), { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    try {
+      const cutRecords = new RunRecords(through, new FencedWriter(through, 'fence', () => 1), 'box-a', () => 1);
+      await cutRecords.running('job-6', { attempt: 1, gpu: 'gpu0', vramMb: 2_000, startedAt: 1_000, token: 't1' });
+      await cutRecords.ended('job-6', { finishedAt: 3_500, spent: { seconds: 2.5, onCpu: false } });
+      await cutRecords.running('job-6', { attempt: 2, gpu: 'gpu0', vramMb: 2_000, startedAt: 4_000, token: 't2' });
+      cut.dropReplyTo('job-6');
+      const totals = await cutRecords.ended('job-6', { finishedAt: 5_000, spent: { seconds: 1, onCpu: false } });
+      expect(cut.drops).toBe(1);
+      expect(totals.gpuSeconds).toBe(3.5);
+      expect(await redis.hget(keys.jobRun('job-6'), 'gpuSeconds')).toBe('3.5');
+      expect(await redis.llen(keys.jobAttempts('job-6'))).toBe(2);
+    } finally {
+      through.disconnect();
+      await cut.close();
+    }
   });
 });

@@ -18,7 +18,8 @@ if op.set then
   end
   if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
 end
-if op.incr then
+if op.incr and not (op.once and redis.call('HGET', KEYS[2], 'lastIncrOnce') == op.once) then
+  if op.once then redis.call('HSET', KEYS[2], 'lastIncrOnce', op.once) end
   for field, amount in pairs(op.incr) do redis.call('HINCRBYFLOAT', KEYS[2], field, amount) end
 end
 if op.value then redis.call('SET', KEYS[2], op.value) end
@@ -40,6 +41,12 @@ export interface FencedOp {
   set?: Record<string, string>;
   /** Hash fields to add to (floats). */
   incr?: Record<string, number>;
+  /**
+   * The op's own id, so that `incr` adds once: a client sends a call again when its reply was lost
+   * with the connection, and the call that comes again finds its id as the hash's last and adds
+   * nothing (the rest of an op is the same written twice).
+   */
+  once?: string;
   /** Or a whole string value. */
   value?: string;
   expire?: number;
