@@ -45,5 +45,7 @@ export async function claimIdempotencyKey(redis: Redis, tenant: string, key: str
   if (existing.bodyHash !== requestHash) {
     throw new ApiError('idempotency_key_reused', undefined, [{ path: 'Idempotency-Key', message: 'already used, within its lifetime, with a different body' }]);
   }
-  return { jobId: existing.jobId, isRepeat: true };
+  // The record names this very job: this SET was sent again (its reply lost with the connection,
+  // the client resending it), not an earlier request's.
+  return { jobId: existing.jobId, isRepeat: existing.jobId !== newJobId };
 }
