@@ -174,7 +174,9 @@ describe.skipIf(skipReason !== undefined)(`fold jobs in Docker containers${skipR
       const submitted = await stack.submit(fold([protein(50), { ligand: { id: 'L', ccd: 'ZZZ' } }], {}, { maxAttempts: 3 }));
       const done = await stack.waitForJob(submitted.id);
       expect(done.status, stack.logs()).toBe('failed');
-      expect(done.attempts.made).toBe(1);
+      // Each attempt's end, should one before the last have ended otherwise.
+      const history = (await stack.request('GET', `/v1/jobs/${submitted.id}/attempts`)).body;
+      expect(done.attempts.made, `${JSON.stringify(history)}\n${stack.logs()}`).toBe(1);
       expect(done.error).toMatchObject({ code: 'invalid_input', message: 'input rejected: CCD component ZZZ not found!' });
     });
 

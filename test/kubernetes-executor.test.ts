@@ -379,8 +379,11 @@ describe('the kubernetes executor against the API stand-in', () => {
     standIn.closeWatches();
     standIn.store.put('pods', { metadata: { name: 'someone-elses', namespace: 'elsewhere' } });
     standIn.store.compact();
-    await waitFor(() => executor.jobs.lists > listsBefore && executor.pods.lists > 1, { what: 'the watches to list again after 410 Gone' });
-    expect(standIn.watchesStarted.jobs).toBeGreaterThanOrEqual(watchesBefore + 2);
+    // Two watches more: the one resumed from the last version (answered 410 Gone), and the one
+    // from the version the list read; the second starts once the list answered.
+    await waitFor(() => executor.jobs.lists > listsBefore && executor.pods.lists > 1 && standIn.watchesStarted.jobs >= watchesBefore + 2, {
+      what: 'the watches to list again after 410 Gone, and to watch from there',
+    });
     const result = (await executor.run(request('gpu1'), new AbortController().signal, recorder().hooks)) as { tokens: number };
     expect(result.tokens).toBe(40);
   });
