@@ -1,6 +1,7 @@
 // Writes that only the active scheduler of a box may make: each checks, inside Redis, that the
 // box's fencing token is still the one this scheduler got when it took the lease. A scheduler
 // that was paused past its lease finds its writes refused instead of overwriting its successor's.
+import { randomUUID } from 'node:crypto';
 import { RedisScript, type Redis } from '@gpuq/runtime';
 
 // KEYS[1], ARGV[1]: the fence's key and the token this scheduler holds; KEYS[2], ARGV[2]: the key
@@ -18,8 +19,10 @@ if op.set then
   end
   if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
 end
-if op.incr and not (op.once and redis.call('HGET', KEYS[2], 'lastIncrOnce') == op.once) then
-  if op.once then redis.call('HSET', KEYS[2], 'lastIncrOnce', op.once) end
+-- op.incrId: a call sent again (its reply lost with the connection, the client resending it)
+-- finds its id as the last one added and adds nothing; the rest of an op is the same written twice.
+if op.incr and redis.call('HGET', KEYS[2], 'lastIncrId') ~= op.incrId then
+  redis.call('HSET', KEYS[2], 'lastIncrId', op.incrId)
   for field, amount in pairs(op.incr) do redis.call('HINCRBYFLOAT', KEYS[2], field, amount) end
 end
 if op.value then redis.call('SET', KEYS[2], op.value) end
@@ -39,14 +42,8 @@ export interface FencedOp {
   /** Hash fields to delete, then to set. */
   del?: string[];
   set?: Record<string, string>;
-  /** Hash fields to add to (floats). */
+  /** Hash fields to add to (floats): once, even when the call is sent again. */
   incr?: Record<string, number>;
-  /**
-   * The op's own id, so that `incr` adds once: a client sends a call again when its reply was lost
-   * with the connection, and the call that comes again finds its id as the hash's last and adds
-   * nothing (the rest of an op is the same written twice).
-   */
-  once?: string;
   /** Or a whole string value. */
   value?: string;
   expire?: number;
@@ -80,7 +77,9 @@ export class FencedWriter {
     const fence = this.fence();
     if (fence === undefined) throw new FencedOutError();
     const script = after?.script ?? FENCED_WRITE_SCRIPT;
-    const applied = await script.run(this.redis, [this.fenceKey, key, ...(after?.keys ?? [])], [String(fence), JSON.stringify(op), ...(after?.args ?? [])]);
+    // An op that adds carries an id of its own, which the script keeps: see FENCED_OP.
+    const sent = op.incr ? { ...op, incrId: randomUUID() } : op;
+    const applied = await script.run(this.redis, [this.fenceKey, key, ...(after?.keys ?? [])], [String(fence), JSON.stringify(sent), ...(after?.args ?? [])]);
     if (!Array.isArray(applied) || applied[0] !== 1) throw new FencedOutError();
     return (applied[1] as Array<string | null> | undefined) ?? [];
   }

@@ -3,7 +3,6 @@
 // and only while this scheduler holds its box (fenced). Each write is announced on the job's
 // events channel, for the API's event streams. Beside it, what the worker handed out while the job
 // ran: a solve's incumbents and the solver's log, kept as long as the record.
-import { randomUUID } from 'node:crypto';
 import { FINISHED_JOB_RETENTION_S, keys, RunRecord, runRecordFields, type cuopt, type JobError, type StageRecord } from '@gpuq/shared';
 import { RedisScript, type Redis } from '@gpuq/runtime';
 import { fencedScript, type FencedOp, type FencedWriter } from '../box/fenced-writes.js';
@@ -108,7 +107,7 @@ export class RunRecords {
 
   /** A pipeline attempt's stages so far; a CPU stage's seconds add to the job's CPU time. */
   async stages(jobId: string, stages: StageRecord[], cpuSeconds = 0): Promise<void> {
-    await this.write(jobId, { set: runRecordFields({ stages }), ...(cpuSeconds > 0 ? { incr: { cpuSeconds }, once: randomUUID() } : {}) });
+    await this.write(jobId, { set: runRecordFields({ stages }), ...(cpuSeconds > 0 ? { incr: { cpuSeconds } } : {}) });
   }
 
   async handle(jobId: string, handle: string): Promise<void> {
@@ -153,7 +152,7 @@ export class RunRecords {
     const op: FencedOp = {
       del: ['pendingReason', 'ahead', 'token'],
       set: runRecordFields({ phase: 'ended', ...rest }),
-      ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds }, once: randomUUID() } : {}),
+      ...(spent?.seconds ? { incr: { [spent.onCpu ? 'cpuSeconds' : 'gpuSeconds']: spent.seconds } } : {}),
       // The record lives as long as BullMQ keeps the finished job.
       expire: FINISHED_JOB_RETENTION_S,
       read: ENDED_READ,
